@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { ID_PATTERN, RESERVED_DEVICE_IDS } from '@lophoc/protocol';
+import { parse } from 'yaml';
+import { z } from 'zod';
+
+const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9][a-z0-9-]{0,62}');
+
+/** One installed device: a profile bound to a port (or address) in this room. */
+export const deviceInstanceSchema = z.strictObject({
+  id: id.refine((value) => !RESERVED_DEVICE_IDS.has(value), 'is reserved for node-level topics'),
+  profile: id,
+  name: z.string().max(120).optional(),
+  /** Serial device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/… (stable across re-plugging). */
+  port: z.string().min(1),
+  /** Overrides the profile's default Modbus unit id (several sensors on one RS-485 bus). */
+  unitId: z.number().int().min(0).max(247).optional(),
+  /** Overrides of the profile's serial settings. */
+  serial: z
+    .strictObject({
+      baudRate: z.number().int().positive().optional(),
+      parity: z.enum(['none', 'even', 'odd']).optional(),
+    })
+    .optional(),
+});
+
+export const gatewayConfigSchema = z
+  .strictObject({
+    site: id,
+    node: id,
+    room: z.string().max(120).optional(),
+    mqtt: z.strictObject({
+      url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    }),
+    /** Where the outbox and other state live. */
+    dataDir: z.string().min(1),
+    /** A device that fails this many polls in a row is reported offline (DESIGN §5). */
+    offlineAfterMisses: z.number().int().min(1).max(100).default(3),
+    healthIntervalS: z.number().min(1).max(3600).default(30),
+    devices: z.array(deviceInstanceSchema).max(64),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.devices.forEach((device, index) => {
+      if (seen.has(device.id))
+        ctx.addIssue({ code: 'custom', path: ['devices', index, 'id'], message: `duplicate device id "${device.id}"` });
+      seen.add(device.id);
+    });
+  });
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export type DeviceInstance = z.infer<typeof deviceInstanceSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Validates a parsed config; the error names the file and the first wrong field. */
+export function parseGatewayConfig(value: unknown, file = 'gateway config'): GatewayConfig {
+  const result = gatewayConfigSchema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new ConfigError(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+}
+
+export async function loadGatewayConfig(file: string): Promise<GatewayConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${file}: cannot read the gateway config (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return parseGatewayConfig(value, file);
+}

@@ -1,0 +1,14 @@
+import { runMain } from '@lophoc/scripts/run-main';
+import { startAgent } from './agent.js';
+import { loadGatewayConfig } from './config.js';
+
+/** `lophoc-agent run --config FILE`: the gateway daemon. */
+await runMain('lophoc-agent', async ({ args, log }) => {
+  const command = args[0] ?? 'run';
+  if (command !== 'run') throw new Error(`unknown command "${command}" (try: lophoc-agent run --config /etc/lophoc/agent.yaml)`);
+  const configIndex = args.indexOf('--config');
+  const file = configIndex >= 0 ? args[configIndex + 1] : (process.env.LOPHOC_AGENT_CONFIG ?? '/etc/lophoc/agent.yaml');
+  if (!file) throw new Error('--config needs a file path');
+  const config = await loadGatewayConfig(file);
+  return startAgent(config, log);
+});
