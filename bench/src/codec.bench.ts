@@ -9,7 +9,7 @@ import { opsPerSecond, printTable } from './measure.js';
  * - decoding a telemetry message (topic parse + JSON + zod validation) vs bare `JSON.parse`, the floor any
  *   JSON ingest pays, to show what validation costs.
  */
-export function runCodecBench(): void {
+export default function runCodecBench(): void {
   const require = createRequire(import.meta.url);
   const modbusSerialCrc = require('modbus-serial/utils/crc16') as (buffer: Buffer) => number;
   const response = Buffer.from('010404013102222ACE', 'hex').subarray(0, 7);
