@@ -81,6 +81,12 @@ export const lineCodecSchema = z.strictObject({
   encoding: z.enum(['ascii', 'utf8', 'latin1']).default('ascii'),
   prompt: z.string().min(1).optional().describe('Sent when the device is ready for the next command and ends each reply (Epson: ":").'),
   maxLength: z.number().int().positive().max(65536).default(256).describe('Longest line accepted, in bytes; longer input is dropped.'),
+  auth: z
+    .enum(['pjlink'])
+    .optional()
+    .describe(
+      'pjlink: the device greets each connection with "PJLINK 0" or "PJLINK 1 <random>"; with 1, the first command carries MD5(random + password).',
+    ),
 });
 
 export const checksumSchema = z
@@ -225,6 +231,12 @@ export const eventSchema = z.strictObject({
   parse: parseSchema
     .optional()
     .describe('How to take the value from what the device sends unasked; a regex also selects which lines are this event.'),
+  debounceMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('The same value again within this window counts once (an RDM6300 repeats its frame while a card is held).'),
 });
 
 export const paramSchema = z
