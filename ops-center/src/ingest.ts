@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { decodeMessage, encodeMessage, filters, type Message, mergeRanges, ProtocolError } from '@lophoc/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { LatestValue, Store } from './store/store.js';
+import type { LatestValue, Store, WriteResult } from './store/store.js';
 
 export interface IngestOptions {
   url: string;
@@ -22,6 +22,8 @@ export interface IngestStats {
   duplicates: number;
   malformed: number;
   acksSent: number;
+  batches: number;
+  writeErrors: number;
   /** Counts of refusals by ProtocolError code, for /metrics and the console. */
   malformedByCode: Record<string, number>;
 }
@@ -42,11 +44,22 @@ const SUBSCRIPTIONS = [
  * `(node, seq)` in batched transactions, then an `ack` of the stored seq ranges to each node. Malformed
  * messages are counted and skipped; they never stop the stream.
  */
-export class Ingest extends EventEmitter<{ latest: [LatestValue[]] }> {
-  readonly stats: IngestStats = { received: 0, stored: 0, duplicates: 0, malformed: 0, acksSent: 0, malformedByCode: {} };
+export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [WriteResult] }> {
+  readonly stats: IngestStats = {
+    received: 0,
+    stored: 0,
+    duplicates: 0,
+    malformed: 0,
+    acksSent: 0,
+    batches: 0,
+    writeErrors: 0,
+    malformedByCode: {},
+  };
   private client: MqttClient | undefined;
   private pending: Message[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Writes run one after another so acks and live updates keep arrival order. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -81,7 +94,25 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]] }> {
   async stop(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flush();
+    await this.writing;
     await this.client?.endAsync();
+  }
+
+  /** True while the MQTT connection is up (commands are published through it). */
+  get connected(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  /** Publishes on the ops-center's own connection at QoS 1 (commands, DESIGN §3). */
+  async publish(topic: string, payload: Buffer): Promise<void> {
+    if (!this.client) throw new Error('ingest is not started');
+    await this.client.publishAsync(topic, payload, { qos: 1 });
+  }
+
+  /** Resolves when every message received so far is written (tests and benchmarks). */
+  async drain(): Promise<void> {
+    this.flush();
+    await this.writing;
   }
 
   private receive(topic: string, payload: Buffer): void {
@@ -105,11 +136,21 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]] }> {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    const result = this.options.store.write(batch, Date.now());
-    this.stats.stored += result.stored;
-    this.stats.duplicates += result.duplicates;
-    for (const { site, node, seqs } of result.durable.values()) this.acknowledge(site, node, seqs);
-    if (result.latest.length) this.emit('latest', result.latest);
+    this.writing = this.writing.then(async () => {
+      try {
+        const result = await this.options.store.write(batch, Date.now());
+        this.stats.stored += result.stored;
+        this.stats.duplicates += result.duplicates;
+        this.stats.batches++;
+        for (const { site, node, seqs } of result.durable.values()) this.acknowledge(site, node, seqs);
+        if (result.latest.length) this.emit('latest', result.latest);
+        this.emit('written', result);
+      } catch (error) {
+        // Nothing is acknowledged, so every node sends the batch again; nothing is lost.
+        this.stats.writeErrors++;
+        this.options.log.error({ err: (error as Error).message, messages: batch.length }, 'store write failed; not acknowledged');
+      }
+    });
   }
 
   /** Acks name seq ranges (DESIGN §3), sent only after the transaction that stored them committed. */

@@ -2,66 +2,154 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listen } from '@lophoc/scripts/listen';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AlertEngine } from './alerts/engine.js';
+import { WebhookNotifier } from './alerts/webhook.js';
+import { addUser } from './auth/users.js';
+import { Commands } from './commands/commands.js';
+import { loadSitesFile } from './fleet/sites-file.js';
+import type { OpsContext } from './http/context.js';
+import { LiveHub } from './http/live.js';
 import { buildHttpServer } from './http/server.js';
 import { Ingest } from './ingest.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openStore, type StoreConfig } from './store/open-store.js';
+import type { Store } from './store/store.js';
 
 export const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'console');
+const DAY = 86_400_000;
 
 export interface OpsCenterOptions {
   dataDir: string;
   mqttUrl: string;
   mqttUsername?: string;
   mqttPassword?: string;
+  /** MQTT client id; one ops-center per id (persistent session). */
+  mqttClientId?: string;
   host?: string;
   /** 0 lets the OS pick (tests). */
   port?: number;
   log: Logger;
   consoleDir?: string;
+  /** SQLite under `dataDir` unless a PostgreSQL connection string is given. */
+  store?: StoreConfig;
+  /** Raw samples and records are kept this many days (default 30); 1-minute rollups 4× as long; 1-hour forever. */
+  rawRetentionDays?: number;
+  /** Alert, command-expiry and retention checks run this often (default 5 s). */
+  tickMs?: number;
+  alertWebhooks?: readonly string[];
+  /** YAML list of sites (city, ward, name); loaded at start, replacing the same ids. */
+  sitesFile?: string;
+  /** Creates this account at start if no account exists yet (first admin of a fresh install). */
+  initialAdmin?: { username: string; password: string };
+  /** Mounted on the HTTP server before the console (the kiosk content API). */
+  httpPlugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
 export interface RunningOpsCenter {
   readonly url: string;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly ingest: Ingest;
+  readonly alerts: AlertEngine;
+  readonly commands: Commands;
+  /** Runs the periodic checks now (tests). */
+  tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Store → ingest → HTTP, in that order; stopped in reverse. A failure at any step closes the earlier ones. */
+/** Store → alert engine → ingest → HTTP, in that order; stopped in reverse. A failure at any step closes the earlier ones. */
 export async function startOpsCenter(options: OpsCenterOptions): Promise<RunningOpsCenter> {
-  const { dataDir, log, host = '127.0.0.1', port = 8080 } = options;
+  const { dataDir, log, host = '127.0.0.1', port = 8080, rawRetentionDays = 30, tickMs = 5000 } = options;
+  if (!(rawRetentionDays > 0)) throw new TypeError(`rawRetentionDays must be a positive number, got ${rawRetentionDays}`);
   await mkdir(dataDir, { recursive: true });
-  const store = new SqliteStore(join(dataDir, 'ops-center.db'));
-  const ingest = new Ingest({
-    url: options.mqttUrl,
-    username: options.mqttUsername,
-    password: options.mqttPassword,
-    store,
-    log: log.child({ part: 'ingest' }),
-  });
-  let app: Awaited<ReturnType<typeof buildHttpServer>> | undefined;
+  const now = () => Date.now();
+  const store = await openStore(options.store ?? { kind: 'sqlite', file: join(dataDir, 'ops-center.db') });
+  const live = new LiveHub();
+  let ingest: Ingest | undefined;
+  let app: FastifyInstance | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let webhooks: WebhookNotifier | undefined;
+  let ticking: Promise<void> | undefined;
+  const closeAll = async () => {
+    clearInterval(timer);
+    await ticking;
+    await app?.close();
+    await ingest?.stop();
+    await webhooks?.flush();
+    live.close();
+    await store.close();
+  };
   try {
-    await ingest.start();
-    app = await buildHttpServer({ store, ingest, log, consoleDir: options.consoleDir ?? CONSOLE_DIR });
+    if (options.sitesFile) await store.upsertSites(await loadSitesFile(options.sitesFile));
+    if (options.initialAdmin && (await store.users()).length === 0) {
+      await addUser(store, options.initialAdmin.username, 'admin', options.initialAdmin.password, now());
+      log.info({ username: options.initialAdmin.username }, 'created the first admin account');
+    }
+    webhooks = options.alertWebhooks?.length
+      ? new WebhookNotifier({ urls: options.alertWebhooks, log: log.child({ part: 'webhook' }) })
+      : undefined;
+    const alerts = new AlertEngine({ store, log: log.child({ part: 'alerts' }) });
+    await alerts.start();
+    alerts.on('change', (change) => {
+      live.send('alert', change);
+      webhooks?.notify(change);
+    });
+    ingest = new Ingest({
+      url: options.mqttUrl,
+      username: options.mqttUsername,
+      password: options.mqttPassword,
+      clientId: options.mqttClientId,
+      store,
+      log: log.child({ part: 'ingest' }),
+    });
+    const running = ingest;
+    const commands = new Commands({ store, publisher: running, log: log.child({ part: 'commands' }) });
+    running.on('latest', (values) => live.send('latest', values));
+    running.on('written', (result) => {
+      alerts.observe(result.samples);
+      if (result.fleetChanged) live.fleetChanged();
+      if (result.commandResults.length || result.cameOnline.length) {
+        commands.onWritten(result, now()).then(
+          (changed) => {
+            for (const command of changed) live.send('command', command);
+          },
+          (error: Error) => log.error({ err: error.message }, 'command update failed'),
+        );
+      }
+    });
+    let lastPrune = 0;
+    const tick = () =>
+      (ticking ??= (async () => {
+        const at = now();
+        const nodes = await store.nodes();
+        await alerts.tick(at, nodes);
+        const online = new Set(nodes.filter((node) => node.online).map((node) => `${node.site}/${node.node}`));
+        for (const command of await commands.tick(at, online)) live.send('command', command);
+        if (at - lastPrune > 3_600_000) {
+          lastPrune = at;
+          const pruned = await store.prune(at - rawRetentionDays * DAY, at - 4 * rawRetentionDays * DAY);
+          if (pruned.samples || pruned.records) log.info(pruned, 'pruned raw data past retention');
+        }
+      })()
+        .catch((error: Error) => log.error({ err: error.message }, 'periodic check failed'))
+        .finally(() => {
+          ticking = undefined;
+        }));
+    await running.start();
+    const context: OpsContext = { store, ingest: running, alerts, commands, live, log, now, ...(webhooks ? { webhooks } : {}) };
+    app = await buildHttpServer({ context, consoleDir: options.consoleDir ?? CONSOLE_DIR, plugins: options.httpPlugins ?? [] });
     await app.ready();
     const boundPort = await listen(app.server, port, host, 'ops-center HTTP');
     const url = `http://${host}:${boundPort}`;
+    if ((await store.users()).length === 0) {
+      log.warn('no operator account yet: the console is read-only for everyone until one is created (lophoc-ops-center user add)');
+    }
+    timer = setInterval(tick, tickMs);
+    await tick();
     log.info({ url }, 'ops-center listening');
-    return {
-      url,
-      store,
-      ingest,
-      async stop() {
-        await app?.close();
-        await ingest.stop();
-        store.close();
-      },
-    };
+    return { url, store, ingest: running, alerts, commands, tick, stop: closeAll };
   } catch (error) {
-    await app?.close();
-    await ingest.stop();
-    store.close();
+    await closeAll();
     throw error;
   }
 }

@@ -1,65 +1,44 @@
 import { existsSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import { isValidId } from '@lophoc/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Logger } from 'pino';
-import type { Ingest } from '../ingest.js';
-import type { LatestValue, Store } from '../store/store.js';
+import { registerAuth } from './auth.js';
+import type { OpsContext } from './context.js';
+import { renderMetrics } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { registerRoutes } from './routes.js';
 
 export interface HttpOptions {
-  store: Store;
-  ingest: Ingest;
-  log: Logger;
+  context: OpsContext;
   /** Built console (vite build output); served at `/`. */
   consoleDir: string;
+  /** Extra plugins mounted on the same server (the kiosk content API goes here). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
-/** The ops-center HTTP API and console. Operator accounts, OpenAPI and /metrics come with the ops-center issue. */
-export async function buildHttpServer({ store, ingest, log, consoleDir }: HttpOptions): Promise<FastifyInstance> {
+/** The ops-center HTTP API, /metrics, the OpenAPI document and the console. */
+export async function buildHttpServer({ context, consoleDir, plugins = [] }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: log.child({ part: 'http' }) as FastifyBaseLogger,
+    loggerInstance: context.log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
   });
-  const liveClients = new Set<ServerResponse>();
-  const broadcast = (values: LatestValue[]) => {
-    const frame = `event: latest\ndata: ${JSON.stringify(values)}\n\n`;
-    for (const client of liveClients) client.write(frame);
-  };
-  ingest.on('latest', broadcast);
-  app.addHook('onClose', async () => {
-    ingest.off('latest', broadcast);
-    for (const client of liveClients) client.end();
-  });
-
-  app.get('/api/health', async () => ({ ok: true, ingest: ingest.stats }));
-  app.get('/api/latest', async () => store.latest());
-  app.get('/api/nodes', async () => store.nodes());
-  app.get<{ Querystring: Record<string, string | undefined> }>('/api/series', async (request, reply) => {
-    const { site, node, device, name, from, to } = request.query;
-    for (const [field, value] of Object.entries({ site, node, device })) {
-      if (!isValidId(value)) return reply.code(400).send({ error: `query parameter "${field}" must be a valid id` });
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error.message, url: request.url }, 'request failed');
+      return reply.code(500).send({ error: 'internal error; see the ops-center log' });
     }
-    if (!name || !/^[a-z][a-z0-9_]{0,62}$/.test(name))
-      return reply.code(400).send({ error: 'query parameter "name" must be a reading name' });
-    const time = (value: string | undefined, field: string) => {
-      if (value === undefined) return undefined;
-      const number = Number(value);
-      if (!Number.isInteger(number) || number < 0)
-        throw Object.assign(new Error(`query parameter "${field}" must be ms since epoch`), { statusCode: 400 });
-      return number;
-    };
-    return store.series({ site: site!, node: node!, device: device!, name, from: time(from, 'from'), to: time(to, 'to') });
+    return reply.code(status).send({ error: error.message });
   });
-  /** Server-sent events: a snapshot, then every stored reading as it arrives. */
-  app.get('/api/live', (request, reply) => {
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    raw.write(`retry: 2000\nevent: latest\ndata: ${JSON.stringify(store.latest())}\n\n`);
-    liveClients.add(raw);
-    request.raw.on('close', () => liveClients.delete(raw));
-  });
+  await app.register(fastifyCookie);
+  registerAuth(app, context);
+  registerRoutes(app, context);
+  app.get('/metrics', async (_, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await renderMetrics(context)));
+  app.get('/api/openapi.json', async () => openApiDocument);
+
+  // ── Kiosk content API (ops-center/src/content, another issue): mounted here through `plugins`. ──
+  for (const plugin of plugins) await plugin(app);
 
   if (existsSync(consoleDir)) {
     await app.register(fastifyStatic, { root: consoleDir });
@@ -68,5 +47,6 @@ export async function buildHttpServer({ store, ingest, log, consoleDir }: HttpOp
       reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build`.\n'),
     );
   }
+  app.addHook('onClose', async () => context.live.close());
   return app;
 }

@@ -1,6 +1,25 @@
 import type { BirthPayload, Message, TelemetryRecord } from '@lophoc/protocol';
 import Database from 'better-sqlite3';
-import type { LatestValue, NodeSummary, SeriesQuery, Store, WriteResult } from './store.js';
+import type {
+  AlertRecord,
+  AuditEntry,
+  ClassSession,
+  CommandRecord,
+  CommandStatus,
+  EventRecord,
+  KioskRecord,
+  LatestValue,
+  NodeSummary,
+  Role,
+  SeqGap,
+  SeriesPoint,
+  SeriesQuery,
+  Site,
+  Store,
+  UserRecord,
+  WriteResult,
+} from './store.js';
+import { emptyWriteResult, nodeSummary } from './write-result.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS records (
@@ -8,11 +27,23 @@ const SCHEMA = `
     kind TEXT NOT NULL, device TEXT, ts INTEGER NOT NULL, received_at INTEGER NOT NULL,
     PRIMARY KEY (site, node, seq)
   ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS records_by_received ON records (received_at);
   CREATE TABLE IF NOT EXISTS samples (
     site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
     ts INTEGER NOT NULL, value REAL NOT NULL
   );
   CREATE INDEX IF NOT EXISTS samples_by_series ON samples (site, node, device, name, ts);
+  CREATE INDEX IF NOT EXISTS samples_by_ts ON samples (ts);
+  CREATE TABLE IF NOT EXISTS rollup_1m (
+    site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL, bucket INTEGER NOT NULL,
+    count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    PRIMARY KEY (site, node, device, name, bucket)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS rollup_1h (
+    site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL, bucket INTEGER NOT NULL,
+    count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    PRIMARY KEY (site, node, device, name, bucket)
+  ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS latest (
     site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
     ts INTEGER NOT NULL, value REAL NOT NULL,
@@ -22,9 +53,17 @@ const SCHEMA = `
     site TEXT NOT NULL, node TEXT NOT NULL, seq INTEGER NOT NULL, device TEXT NOT NULL,
     type TEXT NOT NULL, ts INTEGER NOT NULL, data TEXT NOT NULL
   );
+  CREATE INDEX IF NOT EXISTS events_by_ts ON events (ts);
+  CREATE TABLE IF NOT EXISTS kiosk_records (
+    site TEXT NOT NULL, node TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+    key TEXT NOT NULL, ts INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (site, node, kind, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS kiosk_records_by_ts ON kiosk_records (ts);
   CREATE TABLE IF NOT EXISTS nodes (
     site TEXT NOT NULL, node TEXT NOT NULL,
     online INTEGER NOT NULL DEFAULT 0, version TEXT, birth TEXT, last_seen INTEGER NOT NULL,
+    since INTEGER, outbox_depth INTEGER,
     PRIMARY KEY (site, node)
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS device_availability (
@@ -32,9 +71,82 @@ const SCHEMA = `
     online INTEGER NOT NULL, reason TEXT, ts INTEGER NOT NULL,
     PRIMARY KEY (site, node, device)
   ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS sites (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, city TEXT NOT NULL, ward TEXT NOT NULL, kind TEXT
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS commands (
+    id TEXT PRIMARY KEY, site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, method TEXT NOT NULL,
+    params TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, sent_at INTEGER,
+    finished_at INTEGER, status TEXT NOT NULL, result TEXT, error TEXT, by TEXT NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS commands_by_status ON commands (status);
+  CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY, rule TEXT NOT NULL, target TEXT NOT NULL, severity TEXT NOT NULL, site TEXT NOT NULL, node TEXT NOT NULL,
+    device TEXT, message TEXT NOT NULL, value REAL, raised_at INTEGER NOT NULL, cleared_at INTEGER,
+    acked_at INTEGER, acked_by TEXT
+  );
+  CREATE TABLE IF NOT EXISTS alert_rules (id INTEGER PRIMARY KEY CHECK (id = 1), rules TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS users (
+    username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS login_sessions (
+    token_hash TEXT PRIMARY KEY, username TEXT NOT NULL, expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS audit (
+    ts INTEGER NOT NULL, username TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT
+  );
+  CREATE TABLE IF NOT EXISTS class_sessions (
+    id INTEGER PRIMARY KEY, site TEXT NOT NULL, room TEXT NOT NULL, title TEXT NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL
+  );
 `;
 
-/** SQLite store (better-sqlite3, WAL). One writer: the ingest; readers are the HTTP API. */
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+type NodeRow = {
+  site: string;
+  node: string;
+  online: number;
+  version: string | null;
+  birth: string | null;
+  last_seen: number;
+  since: number | null;
+  outbox_depth: number | null;
+};
+type CommandRow = {
+  id: string;
+  site: string;
+  node: string;
+  device: string;
+  method: string;
+  params: string;
+  created_at: number;
+  expires_at: number;
+  sent_at: number | null;
+  finished_at: number | null;
+  status: CommandStatus;
+  result: string | null;
+  error: string | null;
+  by: string;
+};
+type AlertRow = {
+  id: number;
+  rule: string;
+  target: string;
+  severity: AlertRecord['severity'];
+  site: string;
+  node: string;
+  device: string | null;
+  message: string;
+  value: number | null;
+  raised_at: number;
+  cleared_at: number | null;
+  acked_at: number | null;
+  acked_by: string | null;
+};
+
+/** SQLite store (better-sqlite3, WAL). One writer: the ingest; readers are the HTTP API and the alert engine. */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly sql;
@@ -44,22 +156,35 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, which is what acks promise
     this.db.exec(SCHEMA);
+    const rollup = (table: string) =>
+      this.db.prepare(
+        `INSERT INTO ${table} (site, node, device, name, bucket, count, sum, min, max) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET count = count + 1, sum = sum + excluded.sum,
+           min = min(min, excluded.min), max = max(max, excluded.max)`,
+      );
     this.sql = {
       record: this.db.prepare(
         'INSERT OR IGNORE INTO records (site, node, seq, kind, device, ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       sample: this.db.prepare('INSERT INTO samples (site, node, device, name, ts, value) VALUES (?, ?, ?, ?, ?, ?)'),
+      rollup1m: rollup('rollup_1m'),
+      rollup1h: rollup('rollup_1h'),
       latest: this.db.prepare(
         `INSERT INTO latest (site, node, device, name, ts, value) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (site, node, device, name) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts`,
       ),
       event: this.db.prepare('INSERT INTO events (site, node, seq, device, type, ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      kiosk: this.db.prepare('INSERT OR IGNORE INTO kiosk_records (site, node, seq, kind, key, ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       seen: this.db.prepare(
         `INSERT INTO nodes (site, node, last_seen) VALUES (?, ?, ?)
          ON CONFLICT (site, node) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`,
       ),
-      state: this.db.prepare('UPDATE nodes SET online = ?, version = ? WHERE site = ? AND node = ?'),
+      state: this.db.prepare(
+        `UPDATE nodes SET since = CASE WHEN online = ? AND since IS NOT NULL THEN since ELSE ? END, online = ?, version = ?
+         WHERE site = ? AND node = ?`,
+      ),
       birth: this.db.prepare('UPDATE nodes SET birth = ? WHERE site = ? AND node = ?'),
+      health: this.db.prepare('UPDATE nodes SET outbox_depth = ? WHERE site = ? AND node = ?'),
       availability: this.db.prepare(
         `INSERT INTO device_availability (site, node, device, online, reason, ts) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (site, node, device) DO UPDATE SET online = excluded.online, reason = excluded.reason, ts = excluded.ts
@@ -72,18 +197,26 @@ export class SqliteStore implements Store {
         `SELECT ts, value FROM samples WHERE site = ? AND node = ? AND device = ? AND name = ? AND ts BETWEEN ? AND ?
          ORDER BY ts DESC LIMIT ?`,
       ),
-      nodes: this.db.prepare<
-        [],
-        { site: string; node: string; online: number; version: string | null; birth: string | null; last_seen: number }
-      >('SELECT site, node, online, version, birth, last_seen FROM nodes ORDER BY site, node'),
-      availabilities: this.db.prepare<[], { site: string; node: string; device: string; online: number; reason: string | null }>(
-        'SELECT site, node, device, online, reason FROM device_availability',
+      rollupSeries: (table: 'rollup_1m' | 'rollup_1h') =>
+        this.db.prepare<
+          [string, string, string, string, number, number, number],
+          { bucket: number; count: number; sum: number; min: number; max: number }
+        >(
+          `SELECT bucket, count, sum, min, max FROM ${table}
+           WHERE site = ? AND node = ? AND device = ? AND name = ? AND bucket BETWEEN ? AND ? ORDER BY bucket DESC LIMIT ?`,
+        ),
+      nodes: this.db.prepare<[], NodeRow>(
+        'SELECT site, node, online, version, birth, last_seen, since, outbox_depth FROM nodes ORDER BY site, node',
       ),
+      availabilities: this.db.prepare<
+        [],
+        { site: string; node: string; device: string; online: number; reason: string | null; ts: number }
+      >('SELECT site, node, device, online, reason, ts FROM device_availability'),
     };
   }
 
-  write(messages: readonly Message[], receivedAt: number): WriteResult {
-    const result: WriteResult = { durable: new Map(), stored: 0, duplicates: 0, latest: [] };
+  async write(messages: readonly Message[], receivedAt: number): Promise<WriteResult> {
+    const result = emptyWriteResult();
     const durable = (site: string, node: string, seq: number) => {
       const key = `${site}/${node}`;
       const entry = result.durable.get(key) ?? { site, node, seqs: [] };
@@ -110,26 +243,47 @@ export class SqliteStore implements Store {
               if (!claim(site, node, record.seq, 'telemetry', device, record.ts)) continue;
               for (const [name, value] of Object.entries(record.values)) {
                 this.sql.sample.run(site, node, device, name, record.ts, value);
-                if (this.sql.latest.run(site, node, device, name, record.ts, value).changes > 0) {
-                  result.latest.push({ site, node, device, name, value, ts: record.ts });
-                }
+                const minute = record.ts - (record.ts % MINUTE);
+                const hour = record.ts - (record.ts % HOUR);
+                this.sql.rollup1m.run(site, node, device, name, minute, value, value, value);
+                this.sql.rollup1h.run(site, node, device, name, hour, value, value, value);
+                const sample = { site, node, device, name, value, ts: record.ts };
+                result.samples.push(sample);
+                if (this.sql.latest.run(site, node, device, name, record.ts, value).changes > 0) result.latest.push(sample);
               }
             }
             break;
           }
           case 'event': {
             const event = message.payload;
-            if (claim(site, node, event.seq, 'event', message.topic.device, event.ts)) {
-              this.sql.event.run(site, node, event.seq, message.topic.device, event.type, event.ts, JSON.stringify(event.data));
+            const { device } = message.topic;
+            if (claim(site, node, event.seq, 'event', device, event.ts)) {
+              this.sql.event.run(site, node, event.seq, device, event.type, event.ts, JSON.stringify(event.data));
+              result.events.push({ site, node, device, seq: event.seq, type: event.type, ts: event.ts, data: event.data });
+            }
+            break;
+          }
+          case 'outbox': {
+            const record = message.payload;
+            // Stored once on (node, seq) like every record, and once more on the idempotency key inside (DESIGN §3).
+            if (claim(site, node, record.seq, `outbox/${message.topic.outbox}`, null, record.ts)) {
+              this.sql.kiosk.run(site, node, record.seq, message.topic.outbox, record.key, record.ts, JSON.stringify(record.data));
             }
             break;
           }
           case 'state': {
-            this.sql.state.run(message.payload.online ? 1 : 0, message.payload.version, site, node);
+            const online = message.payload.online ? 1 : 0;
+            this.sql.state.run(online, message.payload.ts, online, message.payload.version, site, node);
+            if (message.payload.online) result.cameOnline.push({ site, node });
+            result.fleetChanged = true;
             break;
           }
           case 'birth':
             this.sql.birth.run(JSON.stringify(message.payload), site, node);
+            result.fleetChanged = true;
+            break;
+          case 'health':
+            this.sql.health.run(message.payload.outboxDepth, site, node);
             break;
           case 'availability': {
             const availability = message.payload;
@@ -141,17 +295,31 @@ export class SqliteStore implements Store {
               availability.reason ?? null,
               availability.ts,
             );
+            result.fleetChanged = true;
+            break;
+          }
+          case 'cmd-result': {
+            const { id, ok, result: value, error, ts } = message.payload;
+            result.commandResults.push({
+              site,
+              node,
+              id,
+              ok,
+              ts,
+              ...(value !== undefined ? { result: value } : {}),
+              ...(error ? { error } : {}),
+            });
             break;
           }
           default:
-            break; // health, results and kiosk records are stored by the issues that use them
+            break; // cmd and ack are what the ops-center itself publishes
         }
       }
     })();
     return result;
   }
 
-  latest(): LatestValue[] {
+  async latest(): Promise<LatestValue[]> {
     const units = this.unitsByReading();
     return this.sql.allLatest.all().map((row) => {
       const unit = units.get(`${row.site}/${row.node}/${row.device}/${row.name}`);
@@ -159,38 +327,308 @@ export class SqliteStore implements Store {
     });
   }
 
-  series({ site, node, device, name, from = 0, to = Number.MAX_SAFE_INTEGER, limit = 10_000 }: SeriesQuery): [number, number][] {
-    return this.sql.series
-      .all(site, node, device, name, from, to, limit)
+  async series(query: SeriesQuery): Promise<SeriesPoint[]> {
+    const { site, node, device, name, from = 0, to = Number.MAX_SAFE_INTEGER, limit = 10_000, resolution = 'raw' } = query;
+    if (resolution === 'raw') {
+      return this.sql.series
+        .all(site, node, device, name, from, to, limit)
+        .reverse()
+        .map((row) => [row.ts, row.value]);
+    }
+    const width = resolution === '1m' ? MINUTE : HOUR;
+    return this.sql
+      .rollupSeries(resolution === '1m' ? 'rollup_1m' : 'rollup_1h')
+      .all(site, node, device, name, from - (from % width), to, limit)
       .reverse()
-      .map((row) => [row.ts, row.value]);
+      .map((row) => [row.bucket, row.sum / row.count, row.min, row.max, row.count]);
   }
 
-  nodes(): NodeSummary[] {
+  async nodes(): Promise<NodeSummary[]> {
     const availability = new Map(this.sql.availabilities.all().map((row) => [`${row.site}/${row.node}/${row.device}`, row]));
-    return this.sql.nodes.all().map((row) => {
-      const birth = row.birth ? (JSON.parse(row.birth) as BirthPayload) : undefined;
-      return {
-        site: row.site,
-        node: row.node,
-        online: row.online === 1,
-        lastSeen: row.last_seen,
-        ...(row.version ? { version: row.version } : {}),
-        ...(birth ? { kind: birth.kind, ...(birth.room ? { room: birth.room } : {}) } : {}),
-        devices: (birth?.devices ?? []).map((device) => {
-          const state = availability.get(`${row.site}/${row.node}/${device.id}`);
-          return {
-            device: device.id,
-            profile: device.profile,
-            ...(device.name ? { name: device.name } : {}),
-            ...(state ? { online: state.online === 1, ...(state.reason ? { reason: state.reason } : {}) } : {}),
-          };
-        }),
-      };
-    });
+    return this.sql.nodes.all().map((row) =>
+      nodeSummary(
+        {
+          site: row.site,
+          node: row.node,
+          online: row.online === 1,
+          version: row.version,
+          birth: row.birth ? (JSON.parse(row.birth) as BirthPayload) : undefined,
+          lastSeen: row.last_seen,
+          since: row.since,
+          outboxDepth: row.outbox_depth,
+        },
+        (device) => {
+          const state = availability.get(`${row.site}/${row.node}/${device}`);
+          return state && { online: state.online === 1, reason: state.reason, ts: state.ts };
+        },
+      ),
+    );
   }
 
-  close(): void {
+  async readingNames(): Promise<string[]> {
+    const names = new Set<string>();
+    for (const row of this.sql.nodes.all()) {
+      if (!row.birth) continue;
+      for (const device of (JSON.parse(row.birth) as BirthPayload).devices) {
+        for (const expose of device.exposes) if (expose.kind === 'reading') names.add(expose.name);
+      }
+    }
+    return [...names].sort();
+  }
+
+  async gaps(site?: string, node?: string): Promise<SeqGap[]> {
+    return this.db
+      .prepare<[string | null, string | null, string | null, string | null], SeqGap>(
+        `SELECT site, node, seq + 1 AS "from", next - 1 AS "to" FROM (
+           SELECT site, node, seq, LEAD(seq) OVER (PARTITION BY site, node ORDER BY seq) AS next FROM records
+           WHERE (? IS NULL OR site = ?) AND (? IS NULL OR node = ?)
+         ) WHERE next > seq + 1 ORDER BY site, node, "from"`,
+      )
+      .all(site ?? null, site ?? null, node ?? null, node ?? null);
+  }
+
+  async prune(before: number, minuteRollupsBefore: number): Promise<{ samples: number; records: number }> {
+    return this.db.transaction(() => {
+      const samples = this.db.prepare('DELETE FROM samples WHERE ts < ?').run(before).changes;
+      const records = this.db.prepare('DELETE FROM records WHERE received_at < ? AND ts < ?').run(before, before).changes;
+      this.db.prepare('DELETE FROM rollup_1m WHERE bucket < ?').run(minuteRollupsBefore);
+      return { samples, records };
+    })();
+  }
+
+  async sites(): Promise<Site[]> {
+    return this.db
+      .prepare<[], Site & { kind: Site['kind'] | null }>('SELECT id, name, city, ward, kind FROM sites ORDER BY city, ward, name')
+      .all()
+      .map(({ kind, ...site }) => (kind ? { ...site, kind } : site));
+  }
+
+  async upsertSites(sites: readonly Site[]): Promise<void> {
+    const upsert = this.db.prepare(
+      `INSERT INTO sites (id, name, city, ward, kind) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, city = excluded.city, ward = excluded.ward, kind = excluded.kind`,
+    );
+    this.db.transaction(() => {
+      for (const site of sites) upsert.run(site.id, site.name, site.city, site.ward, site.kind ?? null);
+    })();
+  }
+
+  async events(query: { site?: string; types?: readonly string[]; from: number; to: number }): Promise<EventRecord[]> {
+    const types = query.types ?? [];
+    return this.db
+      .prepare<unknown[], Omit<EventRecord, 'data'> & { data: string }>(
+        `SELECT site, node, device, seq, type, ts, data FROM events WHERE ts >= ? AND ts < ?
+         ${query.site ? 'AND site = ?' : ''} ${types.length ? `AND type IN (${types.map(() => '?').join(',')})` : ''} ORDER BY ts`,
+      )
+      .all(query.from, query.to, ...(query.site ? [query.site] : []), ...types)
+      .map((row) => ({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  async kioskRecords(query: { from: number; to: number }): Promise<KioskRecord[]> {
+    return this.db
+      .prepare<[number, number], Omit<KioskRecord, 'data'> & { data: string }>(
+        'SELECT site, node, kind, seq, key, ts, data FROM kiosk_records WHERE ts >= ? AND ts < ? ORDER BY ts',
+      )
+      .all(query.from, query.to)
+      .map((row) => ({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  async insertCommand(c: CommandRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO commands (id, site, node, device, method, params, created_at, expires_at, sent_at, finished_at, status, result, error, by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        c.id,
+        c.site,
+        c.node,
+        c.device,
+        c.method,
+        JSON.stringify(c.params),
+        c.createdAt,
+        c.expiresAt,
+        c.sentAt ?? null,
+        c.finishedAt ?? null,
+        c.status,
+        c.result === undefined ? null : JSON.stringify(c.result),
+        c.error ?? null,
+        c.by,
+      );
+  }
+
+  async updateCommand(
+    id: string,
+    change: Partial<Pick<CommandRecord, 'status' | 'sentAt' | 'finishedAt' | 'result' | 'error'>>,
+  ): Promise<void> {
+    const columns: Record<string, unknown> = {
+      status: change.status,
+      sent_at: change.sentAt,
+      finished_at: change.finishedAt,
+      result: change.result === undefined ? undefined : JSON.stringify(change.result),
+      error: change.error,
+    };
+    const set = Object.entries(columns).filter(([, value]) => value !== undefined);
+    if (set.length === 0) return;
+    this.db
+      .prepare(`UPDATE commands SET ${set.map(([column]) => `${column} = ?`).join(', ')} WHERE id = ?`)
+      .run(...set.map(([, value]) => value), id);
+  }
+
+  async command(id: string): Promise<CommandRecord | undefined> {
+    const row = this.db.prepare<[string], CommandRow>('SELECT * FROM commands WHERE id = ?').get(id);
+    return row && commandFromRow(row);
+  }
+
+  async commands(query: { status?: readonly CommandStatus[]; site?: string; node?: string; limit?: number }): Promise<CommandRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.status?.length) {
+      where.push(`status IN (${query.status.map(() => '?').join(',')})`);
+      args.push(...query.status);
+    }
+    if (query.site) {
+      where.push('site = ?');
+      args.push(query.site);
+    }
+    if (query.node) {
+      where.push('node = ?');
+      args.push(query.node);
+    }
+    return this.db
+      .prepare<unknown[], CommandRow>(
+        `SELECT * FROM commands ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(...args, query.limit ?? 200)
+      .map(commandFromRow);
+  }
+
+  async insertAlert(alert: Omit<AlertRecord, 'id'>): Promise<AlertRecord> {
+    const { lastInsertRowid } = this.db
+      .prepare(
+        'INSERT INTO alerts (rule, target, severity, site, node, device, message, value, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        alert.rule,
+        alert.target,
+        alert.severity,
+        alert.site,
+        alert.node,
+        alert.device ?? null,
+        alert.message,
+        alert.value ?? null,
+        alert.raisedAt,
+      );
+    return { ...alert, id: Number(lastInsertRowid) };
+  }
+
+  async clearAlert(id: number, at: number): Promise<void> {
+    this.db.prepare('UPDATE alerts SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL').run(at, id);
+  }
+
+  async ackAlert(id: number, by: string, at: number): Promise<AlertRecord | undefined> {
+    this.db.prepare('UPDATE alerts SET acked_at = ?, acked_by = ? WHERE id = ? AND acked_at IS NULL').run(at, by, id);
+    const row = this.db.prepare<[number], AlertRow>('SELECT * FROM alerts WHERE id = ?').get(id);
+    return row && alertFromRow(row);
+  }
+
+  async alerts(query: { active?: boolean; limit?: number }): Promise<AlertRecord[]> {
+    const where = query.active === true ? 'WHERE cleared_at IS NULL' : query.active === false ? 'WHERE cleared_at IS NOT NULL' : '';
+    return this.db
+      .prepare<[number], AlertRow>(`SELECT * FROM alerts ${where} ORDER BY raised_at DESC, id DESC LIMIT ?`)
+      .all(query.limit ?? 500)
+      .map(alertFromRow);
+  }
+
+  async rules(): Promise<unknown[]> {
+    const row = this.db.prepare<[], { rules: string }>('SELECT rules FROM alert_rules WHERE id = 1').get();
+    return row ? (JSON.parse(row.rules) as unknown[]) : [];
+  }
+
+  async saveRules(rules: readonly unknown[]): Promise<void> {
+    this.db
+      .prepare('INSERT INTO alert_rules (id, rules) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET rules = excluded.rules')
+      .run(JSON.stringify(rules));
+  }
+
+  async users(): Promise<UserRecord[]> {
+    return this.db
+      .prepare<[], UserRecord>('SELECT username, role, password_hash AS passwordHash, created_at AS createdAt FROM users ORDER BY username')
+      .all();
+  }
+
+  async user(username: string): Promise<UserRecord | undefined> {
+    return this.db
+      .prepare<[string], UserRecord>(
+        'SELECT username, role, password_hash AS passwordHash, created_at AS createdAt FROM users WHERE username = ?',
+      )
+      .get(username);
+  }
+
+  async putUser(user: UserRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (username) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash`,
+      )
+      .run(user.username, user.role, user.passwordHash, user.createdAt);
+  }
+
+  async createSession(tokenHash: string, username: string, expiresAt: number): Promise<void> {
+    this.db.prepare('INSERT INTO login_sessions (token_hash, username, expires_at) VALUES (?, ?, ?)').run(tokenHash, username, expiresAt);
+  }
+
+  async session(tokenHash: string, now: number): Promise<{ username: string; role: Role } | undefined> {
+    return this.db
+      .prepare<[string, number], { username: string; role: Role }>(
+        `SELECT s.username, u.role FROM login_sessions s JOIN users u ON u.username = s.username
+         WHERE s.token_hash = ? AND s.expires_at > ?`,
+      )
+      .get(tokenHash, now);
+  }
+
+  async deleteSession(tokenHash: string): Promise<void> {
+    this.db.prepare('DELETE FROM login_sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  async audit(entry: AuditEntry): Promise<void> {
+    this.db
+      .prepare('INSERT INTO audit (ts, username, action, target, detail) VALUES (?, ?, ?, ?, ?)')
+      .run(entry.ts, entry.user, entry.action, entry.target, entry.detail ? JSON.stringify(entry.detail) : null);
+  }
+
+  async auditLog(limit = 500): Promise<AuditEntry[]> {
+    return this.db
+      .prepare<[number], { ts: number; username: string; action: string; target: string; detail: string | null }>(
+        'SELECT ts, username, action, target, detail FROM audit ORDER BY ts DESC, rowid DESC LIMIT ?',
+      )
+      .all(limit)
+      .map((row) => ({
+        ts: row.ts,
+        user: row.username,
+        action: row.action,
+        target: row.target,
+        ...(row.detail ? { detail: JSON.parse(row.detail) as Record<string, unknown> } : {}),
+      }));
+  }
+
+  async classSessions(query: { site?: string; room?: string; from: number; to: number }): Promise<ClassSession[]> {
+    return this.db
+      .prepare<unknown[], ClassSession>(
+        `SELECT id, site, room, title, start, end FROM class_sessions WHERE start < ? AND end > ?
+         ${query.site ? 'AND site = ?' : ''} ${query.room ? 'AND room = ?' : ''} ORDER BY start`,
+      )
+      .all(query.to, query.from, ...(query.site ? [query.site] : []), ...(query.room ? [query.room] : []));
+  }
+
+  async addClassSession(session: Omit<ClassSession, 'id'>): Promise<ClassSession> {
+    const { lastInsertRowid } = this.db
+      .prepare('INSERT INTO class_sessions (site, room, title, start, end) VALUES (?, ?, ?, ?, ?)')
+      .run(session.site, session.room, session.title, session.start, session.end);
+    return { ...session, id: Number(lastInsertRowid) };
+  }
+
+  async close(): Promise<void> {
     this.db.close();
   }
 
@@ -207,4 +645,41 @@ export class SqliteStore implements Store {
     }
     return units;
   }
+}
+
+function commandFromRow(row: CommandRow): CommandRecord {
+  return {
+    id: row.id,
+    site: row.site,
+    node: row.node,
+    device: row.device,
+    method: row.method,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    status: row.status,
+    by: row.by,
+    ...(row.sent_at !== null ? { sentAt: row.sent_at } : {}),
+    ...(row.finished_at !== null ? { finishedAt: row.finished_at } : {}),
+    ...(row.result !== null ? { result: JSON.parse(row.result) as unknown } : {}),
+    ...(row.error !== null ? { error: row.error } : {}),
+  };
+}
+
+function alertFromRow(row: AlertRow): AlertRecord {
+  return {
+    id: row.id,
+    rule: row.rule,
+    target: row.target,
+    severity: row.severity,
+    site: row.site,
+    node: row.node,
+    message: row.message,
+    raisedAt: row.raised_at,
+    ...(row.device !== null ? { device: row.device } : {}),
+    ...(row.value !== null ? { value: row.value } : {}),
+    ...(row.cleared_at !== null ? { clearedAt: row.cleared_at } : {}),
+    ...(row.acked_at !== null ? { ackedAt: row.acked_at } : {}),
+    ...(row.acked_by !== null ? { ackedBy: row.acked_by } : {}),
+  };
 }

@@ -1,5 +1,9 @@
 import type { Message } from '@lophoc/protocol';
 
+export type Role = 'admin' | 'operator' | 'viewer';
+export type Resolution = 'raw' | '1m' | '1h';
+export type CommandStatus = 'queued' | 'sent' | 'done' | 'failed' | 'expired';
+
 export interface LatestValue {
   site: string;
   node: string;
@@ -10,6 +14,16 @@ export interface LatestValue {
   unit?: string;
 }
 
+export interface DeviceSummary {
+  device: string;
+  profile?: string;
+  name?: string;
+  online?: boolean;
+  reason?: string;
+  since?: number;
+  commands?: string[];
+}
+
 export interface NodeSummary {
   site: string;
   node: string;
@@ -17,8 +31,21 @@ export interface NodeSummary {
   room?: string;
   online: boolean;
   version?: string;
+  /** When the node last published anything (ingest clock). */
   lastSeen: number;
-  devices: { device: string; profile?: string; name?: string; online?: boolean; reason?: string }[];
+  /** When `online` last changed (state payload clock). */
+  since?: number;
+  outboxDepth?: number;
+  devices: DeviceSummary[];
+}
+
+/** A learning center or school; places are data (sites file or API), never code. */
+export interface Site {
+  id: string;
+  name: string;
+  city: string;
+  ward: string;
+  kind?: 'school' | 'center';
 }
 
 export interface SeriesQuery {
@@ -29,23 +56,172 @@ export interface SeriesQuery {
   from?: number;
   to?: number;
   limit?: number;
+  resolution?: Resolution;
 }
 
-/** What a batch of messages changed, for acks and live updates. */
+/** Raw points are `[ts, value]`; rollups are `[bucketStart, avg, min, max, count]`. */
+export type SeriesPoint = [number, number] | [number, number, number, number, number];
+
+export interface SeqGap {
+  site: string;
+  node: string;
+  /** Inclusive range of seq numbers never received between two that were. */
+  from: number;
+  to: number;
+}
+
+export interface KioskRecord {
+  site: string;
+  node: string;
+  kind: 'enrolment' | 'feedback' | 'rating';
+  seq: number;
+  key: string;
+  ts: number;
+  data: Record<string, unknown>;
+}
+
+export interface EventRecord {
+  site: string;
+  node: string;
+  device: string;
+  seq: number;
+  type: string;
+  ts: number;
+  data: Record<string, unknown>;
+}
+
+export interface CommandResultUpdate {
+  site: string;
+  node: string;
+  id: string;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+  ts: number;
+}
+
+/** What a batch of messages changed, for acks, live updates, alerts and commands. */
 export interface WriteResult {
   /** seq numbers stored or already stored, per `site/node`: all of them are safe to acknowledge. */
   durable: Map<string, { site: string; node: string; seqs: number[] }>;
   stored: number;
   duplicates: number;
   latest: LatestValue[];
+  /** Newly stored telemetry samples, in arrival order (alert thresholds watch them). */
+  samples: LatestValue[];
+  events: EventRecord[];
+  commandResults: CommandResultUpdate[];
+  /** Nodes whose state payload said online (queued commands may now go). */
+  cameOnline: { site: string; node: string }[];
+  /** Something in the fleet view changed (state, birth, availability, health). */
+  fleetChanged: boolean;
 }
 
-/** The ops-center's storage (DESIGN §7): SQLite by default; PostgreSQL comes behind the same interface. */
+export interface CommandRecord {
+  id: string;
+  site: string;
+  node: string;
+  device: string;
+  method: string;
+  params: Record<string, unknown>;
+  createdAt: number;
+  expiresAt: number;
+  sentAt?: number;
+  finishedAt?: number;
+  status: CommandStatus;
+  result?: unknown;
+  error?: string;
+  /** Operator account that sent it. */
+  by: string;
+}
+
+export interface AlertRecord {
+  id: number;
+  rule: string;
+  /** What the rule watched: `site/node`, `site/node/device` or `site/node/device/reading`. */
+  target: string;
+  severity: 'info' | 'warning' | 'critical';
+  site: string;
+  node: string;
+  device?: string;
+  message: string;
+  value?: number;
+  raisedAt: number;
+  clearedAt?: number;
+  ackedAt?: number;
+  ackedBy?: string;
+}
+
+export interface AuditEntry {
+  ts: number;
+  user: string;
+  action: string;
+  target: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface UserRecord {
+  username: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface ClassSession {
+  id: number;
+  site: string;
+  room: string;
+  title: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The ops-center's storage (DESIGN §7): SQLite by default, PostgreSQL for city scale, behind this one
+ * interface. Every method is async so both backends fit; SQLite resolves at once.
+ */
 export interface Store {
   /** Writes a batch in one transaction; records are stored once per `(site, node, seq)`. */
-  write(messages: readonly Message[], receivedAt: number): WriteResult;
-  latest(): LatestValue[];
-  series(query: SeriesQuery): [number, number][];
-  nodes(): NodeSummary[];
-  close(): void;
+  write(messages: readonly Message[], receivedAt: number): Promise<WriteResult>;
+  latest(): Promise<LatestValue[]>;
+  series(query: SeriesQuery): Promise<SeriesPoint[]>;
+  nodes(): Promise<NodeSummary[]>;
+  /** Reading names declared in birth messages (`exposes` of kind reading). */
+  readingNames(): Promise<string[]>;
+  gaps(site?: string, node?: string): Promise<SeqGap[]>;
+  /** Deletes raw records and samples older than `before` (rollups stay: 1 min for 30 days, 1 h forever). */
+  prune(before: number, minuteRollupsBefore: number): Promise<{ samples: number; records: number }>;
+
+  sites(): Promise<Site[]>;
+  upsertSites(sites: readonly Site[]): Promise<void>;
+
+  events(query: { site?: string; types?: readonly string[]; from: number; to: number }): Promise<EventRecord[]>;
+  kioskRecords(query: { from: number; to: number }): Promise<KioskRecord[]>;
+
+  insertCommand(command: CommandRecord): Promise<void>;
+  updateCommand(id: string, change: Partial<Pick<CommandRecord, 'status' | 'sentAt' | 'finishedAt' | 'result' | 'error'>>): Promise<void>;
+  command(id: string): Promise<CommandRecord | undefined>;
+  commands(query: { status?: readonly CommandStatus[]; site?: string; node?: string; limit?: number }): Promise<CommandRecord[]>;
+
+  insertAlert(alert: Omit<AlertRecord, 'id'>): Promise<AlertRecord>;
+  clearAlert(id: number, at: number): Promise<void>;
+  ackAlert(id: number, by: string, at: number): Promise<AlertRecord | undefined>;
+  alerts(query: { active?: boolean; limit?: number }): Promise<AlertRecord[]>;
+  /** Rules are data: stored as JSON, validated by the alert engine. */
+  rules(): Promise<unknown[]>;
+  saveRules(rules: readonly unknown[]): Promise<void>;
+
+  users(): Promise<UserRecord[]>;
+  user(username: string): Promise<UserRecord | undefined>;
+  putUser(user: UserRecord): Promise<void>;
+  createSession(tokenHash: string, username: string, expiresAt: number): Promise<void>;
+  session(tokenHash: string, now: number): Promise<{ username: string; role: Role } | undefined>;
+  deleteSession(tokenHash: string): Promise<void>;
+  audit(entry: AuditEntry): Promise<void>;
+  auditLog(limit?: number): Promise<AuditEntry[]>;
+
+  classSessions(query: { site?: string; room?: string; from: number; to: number }): Promise<ClassSession[]>;
+  addClassSession(session: Omit<ClassSession, 'id'>): Promise<ClassSession>;
+
+  close(): Promise<void>;
 }
