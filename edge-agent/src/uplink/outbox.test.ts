@@ -67,3 +67,61 @@ describe('Outbox', () => {
     reopened.close();
   });
 });
+
+describe('Outbox bound on disk', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lophoc-outbox-bound-'));
+    file = join(dir, 'outbox.db');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const record = (kind: string) => (seq: number) => ({ kind, seq, pad: 'x'.repeat(70) }); // ~100 bytes each
+
+  it('drops the oldest telemetry first, then events, never attendance, and counts each', () => {
+    const outbox = new Outbox(file, { maxBytes: 540 }); // records are 103-109 bytes
+    const sizeOf = JSON.stringify(record('telemetry')(1)).length;
+    expect(sizeOf).toBeGreaterThan(90);
+    outbox.append('t', Priority.telemetry, record('telemetry')); // 1
+    outbox.append('e', Priority.event, record('event')); // 2
+    outbox.append('a', Priority.attendance, record('attendance')); // 3
+    outbox.append('t', Priority.telemetry, record('telemetry')); // 4
+    outbox.append('e', Priority.event, record('event')); // 5: 529 bytes, nearly full
+    expect(outbox.append('a', Priority.attendance, record('attendance'))).toBe(6); // drops telemetry 1
+    expect(outbox.append('a', Priority.attendance, record('attendance'))).toBe(7); // drops telemetry 4
+    expect(outbox.append('a', Priority.attendance, record('attendance'))).toBe(8); // drops event 2
+    expect(outbox.counters()).toMatchObject({ droppedTelemetry: 2, droppedEvents: 1, refused: 0, keptOverLimit: 0 });
+    expect(outbox.takeUnsent(10).map((r) => r.seq)).toEqual([3, 6, 7, 8, 5]);
+    expect(outbox.bytes()).toBeLessThanOrEqual(540);
+    outbox.close();
+  });
+
+  it('refuses new telemetry and keeps attendance past the bound when nothing droppable is left', () => {
+    const outbox = new Outbox(file, { maxBytes: 250 });
+    outbox.append('a', Priority.attendance, record('attendance'));
+    outbox.append('a', Priority.attendance, record('attendance'));
+    expect(outbox.append('t', Priority.telemetry, record('telemetry'))).toBeUndefined();
+    expect(outbox.append('a', Priority.attendance, record('attendance'))).toBe(3); // seq 3: the refusal used no seq
+    expect(outbox.counters()).toMatchObject({ refused: 1, keptOverLimit: 1, appended: 3 });
+    expect(outbox.depth()).toBe(3);
+    outbox.close();
+  });
+
+  it('keeps byte accounting and counters across acknowledgements and restarts', () => {
+    const outbox = new Outbox(file, { maxBytes: 10_000 });
+    for (let i = 0; i < 5; i++) outbox.append('t', Priority.telemetry, record('telemetry'));
+    const before = outbox.bytes();
+    outbox.acknowledge([[1, 2]]);
+    expect(outbox.bytes()).toBe(Math.round((before * 3) / 5));
+    outbox.close();
+    const reopened = new Outbox(file);
+    expect(reopened.counters()).toMatchObject({ appended: 5, acknowledged: 2 });
+    expect(reopened.bytes()).toBe(Math.round((before * 3) / 5));
+    reopened.close();
+  });
+
+  it('refuses a nonsensical bound by name', () => {
+    expect(() => new Outbox(file, { maxBytes: 0 })).toThrow('outbox maxBytes must be positive, got 0');
+  });
+});

@@ -2,6 +2,7 @@ import {
   type AvailabilityPayload,
   type BirthPayload,
   buildTopic,
+  type CmdPayload,
   decodeMessage,
   encodeMessage,
   type HealthPayload,
@@ -9,7 +10,9 @@ import {
 } from '@lophoc/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { Backoff } from './backoff.js';
 import type { Outbox } from './outbox.js';
+import { RateLimiter } from './rate-limiter.js';
 
 export interface UplinkOptions {
   url: string;
@@ -25,12 +28,34 @@ export interface UplinkOptions {
   ackTimeoutMs?: number;
   /** Records published per round while draining the outbox. */
   batchSize?: number;
+  /** Records published per second at most, so a replayed backlog is paced (default 500). */
+  maxPublishRate?: number;
+  /** Reconnect backoff (exponential with jitter). */
+  reconnect?: { initialMs?: number; maxMs?: number };
+  /**
+   * TLS (`mqtts://`, `wss://`): the CA certificate(s) the broker's certificate must chain to. Only these are
+   * trusted, not the system store: a gateway talks to one district broker. Optional client certificate and key.
+   */
+  tls?: { ca: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
+  /** Called with each valid command addressed to this node. */
+  onCommand?: (command: CmdPayload) => void;
+}
+
+/** A promise rejected by hand when the connection closes (Node 20 has no Promise.withResolvers). */
+function closedSignal(): { promise: Promise<never>; reject: (reason: Error) => void } {
+  let reject!: (reason: Error) => void;
+  const promise = new Promise<never>((_, rejectPromise) => {
+    reject = rejectPromise;
+  });
+  promise.catch(() => undefined);
+  return { promise, reject };
 }
 
 export interface UplinkStats {
   published: number;
   acknowledged: number;
   badAcks: number;
+  badCommands: number;
   connects: number;
 }
 
@@ -39,7 +64,7 @@ export interface UplinkStats {
  * `birth`, device availability, and the outbox drained in send order and deleted on the hub's `ack`.
  */
 export class Uplink {
-  readonly stats: UplinkStats = { published: 0, acknowledged: 0, badAcks: 0, connects: 0 };
+  readonly stats: UplinkStats = { published: 0, acknowledged: 0, badAcks: 0, badCommands: 0, connects: 0 };
   private client: MqttClient | undefined;
   private draining = false;
   private drainAgain = false;
@@ -47,10 +72,20 @@ export class Uplink {
   private readonly availability = new Map<string, AvailabilityPayload>();
   private readonly node;
   private readonly ackTopic: string;
+  private readonly cmdTopic: string;
+  private readonly backoff: Backoff;
+  private readonly limiter: RateLimiter;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  /** Settles when the current connection closes, so a batch in flight is abandoned rather than awaited. */
+  private connectionClosed = closedSignal();
 
   constructor(private readonly options: UplinkOptions) {
     this.node = { site: options.site, node: options.node };
     this.ackTopic = buildTopic({ kind: 'ack', ...this.node });
+    this.cmdTopic = buildTopic({ kind: 'cmd', ...this.node });
+    this.backoff = new Backoff(options.reconnect);
+    this.limiter = new RateLimiter(options.maxPublishRate ?? 500);
   }
 
   get connected(): boolean {
@@ -65,12 +100,13 @@ export class Uplink {
       username,
       password,
       clean: false, // acks queued while we were away must still reach us
-      reconnectPeriod: 1000,
+      reconnectPeriod: 0, // reconnects are scheduled here, with backoff and jitter
       connectTimeout: 10_000,
       will: { topic: will.topic, payload: will.payload, qos: 1, retain: true },
+      ...(this.options.tls ? { ...this.options.tls, rejectUnauthorized: true } : {}),
     });
     this.client.on('connect', () => this.onConnect());
-    this.client.on('close', () => log.debug('mqtt connection closed'));
+    this.client.on('close', () => this.scheduleReconnect());
     this.client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     const ackTimeoutMs = this.options.ackTimeoutMs ?? 30_000;
@@ -112,7 +148,9 @@ export class Uplink {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.ackTimer);
+    clearTimeout(this.reconnectTimer);
     const client = this.client;
     if (!client) return;
     if (client.connected) {
@@ -120,13 +158,29 @@ export class Uplink {
         { kind: 'state', ...this.node },
         { v: 1, online: false, ts: Date.now(), version: this.options.version },
       );
-      await client.publishAsync(offline.topic, offline.payload, { qos: 1, retain: true }).catch(() => undefined);
+      const published = client.publishAsync(offline.topic, offline.payload, { qos: 1, retain: true }).catch(() => undefined);
+      await Promise.race([published, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     }
-    await client.endAsync();
+    // Forced: a graceful end would wait for PUBACKs of batches abandoned on a lost connection, which never
+    // come. Those records are still in the outbox and go out after the next start.
+    await client.endAsync(true);
+  }
+
+  private scheduleReconnect(): void {
+    this.connectionClosed.reject(new Error('connection closed'));
+    if (this.stopping || this.reconnectTimer) return;
+    const delay = this.backoff.next();
+    this.options.log.debug({ delay }, 'mqtt connection closed; reconnecting');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.stopping) this.client?.reconnect();
+    }, delay);
   }
 
   private onConnect(): void {
     const client = this.client!;
+    this.connectionClosed = closedSignal();
+    this.backoff.reset();
     this.stats.connects++;
     this.options.log.info({ url: this.options.url }, 'connected to broker');
     this.options.outbox.requeue();
@@ -136,7 +190,7 @@ export class Uplink {
     client.publish(state.topic, state.payload, { qos: 1, retain: true });
     client.publish(birth.topic, birth.payload, { qos: 1, retain: true });
     for (const [device, payload] of this.availability) this.publishAvailability(device, payload);
-    client.subscribe([this.ackTopic, buildTopic({ kind: 'cmd', ...this.node })], { qos: 1 }, (error) => {
+    client.subscribe([this.ackTopic, this.cmdTopic], { qos: 1 }, (error) => {
       if (error) this.options.log.error({ err: error.message }, 'subscription refused');
     });
     this.drain();
@@ -148,15 +202,18 @@ export class Uplink {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    if (topic !== this.ackTopic) return; // commands arrive with the command issue
+    if (topic !== this.ackTopic && topic !== this.cmdTopic) return;
+    let message: ReturnType<typeof decodeMessage>;
     try {
-      const message = decodeMessage(topic, payload);
-      if (message.kind !== 'ack') return;
-      this.stats.acknowledged += this.options.outbox.acknowledge(message.payload.ranges);
+      message = decodeMessage(topic, payload);
     } catch (error) {
-      this.stats.badAcks++;
-      this.options.log.warn({ err: error instanceof ProtocolError ? error.message : String(error) }, 'ignored a malformed ack');
+      if (topic === this.ackTopic) this.stats.badAcks++;
+      else this.stats.badCommands++;
+      this.options.log.warn({ topic, err: error instanceof ProtocolError ? error.message : String(error) }, 'ignored a malformed message');
+      return;
     }
+    if (message.kind === 'ack') this.stats.acknowledged += this.options.outbox.acknowledge(message.payload.ranges);
+    else if (message.kind === 'cmd') this.options.onCommand?.(message.payload);
   }
 
   private async drainLoop(): Promise<void> {
@@ -164,8 +221,17 @@ export class Uplink {
     while (this.client?.connected) {
       const records = this.options.outbox.takeUnsent(batchSize);
       if (records.length === 0) return;
+      const wait = this.limiter.reserve(records.length);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       try {
-        await Promise.all(records.map((record) => this.client!.publishAsync(record.topic, record.payload, { qos: 1 })));
+        const published = Promise.all(records.map((record) => this.client!.publishAsync(record.topic, record.payload, { qos: 1 })));
+        // PUBACKs that never come (a broker that died mid-batch) must not wedge the drain loop: the records
+        // stay in flight and the ack timeout sends them again.
+        let timer: NodeJS.Timeout | undefined;
+        const stalled = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no PUBACK within 30 s')), 30_000);
+        });
+        await Promise.race([published, stalled, this.connectionClosed.promise]).finally(() => clearTimeout(timer));
         this.stats.published += records.length;
       } catch (error) {
         // Connection lost mid-batch: the records stay in the outbox and are requeued on reconnect.
