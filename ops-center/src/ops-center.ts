@@ -54,6 +54,8 @@ export interface RunningOpsCenter {
   readonly commands: Commands;
   /** Runs the periodic checks now (tests). */
   tick(): Promise<void>;
+  /** `METHOD /path` of every HTTP route (the OpenAPI test compares them). */
+  routes(): string[];
   stop(): Promise<void>;
 }
 
@@ -137,7 +139,13 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
         }));
     await running.start();
     const context: OpsContext = { store, ingest: running, alerts, commands, live, log, now, ...(webhooks ? { webhooks } : {}) };
-    app = await buildHttpServer({ context, consoleDir: options.consoleDir ?? CONSOLE_DIR, plugins: options.httpPlugins ?? [] });
+    const routes: string[] = [];
+    app = await buildHttpServer({
+      context,
+      consoleDir: options.consoleDir ?? CONSOLE_DIR,
+      plugins: options.httpPlugins ?? [],
+      onRoute: (route) => routes.push(route),
+    });
     await app.ready();
     const boundPort = await listen(app.server, port, host, 'ops-center HTTP');
     const url = `http://${host}:${boundPort}`;
@@ -147,7 +155,7 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
     timer = setInterval(tick, tickMs);
     await tick();
     log.info({ url }, 'ops-center listening');
-    return { url, store, ingest: running, alerts, commands, tick, stop: closeAll };
+    return { url, store, ingest: running, alerts, commands, tick, routes: () => [...routes], stop: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -14,10 +14,12 @@ export interface HttpOptions {
   consoleDir: string;
   /** Extra plugins mounted on the same server (the kiosk content API goes here). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Told `METHOD /path` of each route as it is added. */
+  onRoute?: (route: string) => void;
 }
 
 /** The ops-center HTTP API, /metrics, the OpenAPI document and the console. */
-export async function buildHttpServer({ context, consoleDir, plugins = [] }: HttpOptions): Promise<FastifyInstance> {
+export async function buildHttpServer({ context, consoleDir, plugins = [], onRoute }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: context.log.child({ part: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -30,6 +32,9 @@ export async function buildHttpServer({ context, consoleDir, plugins = [] }: Htt
       return reply.code(500).send({ error: 'internal error; see the ops-center log' });
     }
     return reply.code(status).send({ error: error.message });
+  });
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') onRoute?.(`${method} ${route.url}`);
   });
   await app.register(fastifyCookie);
   registerAuth(app, context);
