@@ -1,12 +1,12 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadProfiles, type Profile } from '@lophoc/device-profiles';
+import { loadProfiles } from '@lophoc/device-profiles';
 import { type BirthPayload, buildTopic } from '@lophoc/protocol';
 import type { Logger } from 'pino';
-import { ConfigError, type DeviceInstance, type GatewayConfig } from './config.js';
-import { type DeviceSink, ModbusPoller } from './devices/modbus-poller.js';
-import type { ModbusReadingSpec } from './modbus/request-plan.js';
-import { ModbusRtuBus, type SerialSettings } from './modbus/rtu-bus.js';
+import { ConfigError, type GatewayConfig } from './config.js';
+import { type BoundDevice, openDeviceSet, resolveEndpoint } from './device-set.js';
+import type { DeviceDriver, DeviceSink } from './drivers/driver.js';
+import { type HidBackend, nodeHid } from './transports/hid-source.js';
 import { Outbox, Priority } from './uplink/outbox.js';
 import { Uplink } from './uplink/uplink.js';
 
@@ -15,48 +15,59 @@ export const AGENT_VERSION = '0.1.0';
 export interface RunningAgent {
   readonly uplink: Uplink;
   readonly outbox: Outbox;
+  /** One driver per configured device, by device id: `execute(command, params)` runs a profile command (issue #4). */
+  readonly drivers: ReadonlyMap<string, DeviceDriver>;
   stop(): Promise<void>;
 }
 
-type ModbusRtuCodec = Extract<Profile['codec'], { kind: 'modbus-rtu' }>;
-
-interface BoundDevice {
-  instance: DeviceInstance;
-  profile: Profile;
-  codec: ModbusRtuCodec;
-  index: number;
+export interface AgentOptions {
+  profilesDir?: string;
+  /** How HID devices are found and opened; node-hid unless a test passes recorded devices. */
+  hid?: HidBackend;
 }
 
 /**
- * Starts the gateway: checks the config against the profiles and the machine, opens the outbox, the serial
- * buses and the MQTT session, then starts polling. Any start-up failure closes what was opened and throws
- * one clear error.
+ * Starts the gateway: checks the config against the profiles and the machine, opens the outbox, the device
+ * transports (serial buses, TCP, HID) and the MQTT session, then starts the drivers. Any start-up failure closes
+ * what was opened and throws one clear error.
  */
-export async function startAgent(config: GatewayConfig, log: Logger, profilesDir?: string): Promise<RunningAgent> {
+export async function startAgent(config: GatewayConfig, log: Logger, options: string | AgentOptions = {}): Promise<RunningAgent> {
+  const { profilesDir, hid } = typeof options === 'string' ? { profilesDir: options, hid: undefined } : options;
   const devices = await bindProfiles(config, profilesDir);
   await checkPorts(devices);
   await mkdir(config.dataDir, { recursive: true });
   const outbox = new Outbox(join(config.dataDir, 'outbox.db'));
-  const buses = new Map<string, ModbusRtuBus>();
-  const cleanup = async () => {
-    await Promise.all([...buses.values()].map((bus) => bus.close()));
-    outbox.close();
+
+  let uplink: Uplink | undefined;
+  const sink: DeviceSink = {
+    telemetry(device, values, ts) {
+      const topic = buildTopic({ kind: 'telemetry', site: config.site, node: config.node, device });
+      outbox.append(topic, Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
+      uplink?.drain();
+    },
+    availability(device, online, reason) {
+      uplink?.setAvailability(device, online, reason);
+    },
+    event(device, type, data, ts) {
+      const topic = buildTopic({ kind: 'event', site: config.site, node: config.node, device });
+      outbox.append(topic, Priority.event, (seq) => ({ v: 1, ts, seq, type, data }));
+      uplink?.drain();
+    },
   };
+  let deviceSet: Awaited<ReturnType<typeof openDeviceSet>>;
   try {
-    for (const { instance, profile, index } of devices) {
-      if (buses.has(instance.port)) continue;
-      try {
-        buses.set(instance.port, await ModbusRtuBus.open(instance.port, serialSettings(instance, profile)));
-      } catch (error) {
-        throw new ConfigError(`devices.${index}.port: cannot open ${instance.port}: ${(error as Error).message}`);
-      }
-    }
+    deviceSet = await openDeviceSet(devices, {
+      offlineAfterMisses: config.offlineAfterMisses,
+      sink,
+      log,
+      hid: () => hid ?? nodeHid(),
+    });
   } catch (error) {
-    await cleanup();
+    outbox.close();
     throw error;
   }
 
-  const uplink = new Uplink({
+  uplink = new Uplink({
     url: config.mqtt.url,
     username: config.mqtt.username,
     password: config.mqtt.password,
@@ -67,54 +78,32 @@ export async function startAgent(config: GatewayConfig, log: Logger, profilesDir
     birth: () => birthOf(config, devices),
     log: log.child({ part: 'uplink' }),
   });
-  const sink: DeviceSink = {
-    telemetry(device, values, ts) {
-      const topic = buildTopic({ kind: 'telemetry', site: config.site, node: config.node, device });
-      outbox.append(topic, Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
-      uplink.drain();
-    },
-    availability(device, online, reason) {
-      uplink.setAvailability(device, online, reason);
-    },
-  };
-  const pollers = devices.map(
-    ({ instance, profile, codec }) =>
-      new ModbusPoller({
-        device: instance.id,
-        unitId: instance.unitId ?? codec.unitId,
-        timeoutMs: codec.timeoutMs,
-        retries: codec.retries,
-        groups: readingGroups(profile),
-        offlineAfterMisses: config.offlineAfterMisses,
-        bus: buses.get(instance.port)!,
-        sink,
-        log: log.child({ part: 'poller', device: instance.id }),
-      }),
-  );
-  uplink.start();
-  for (const poller of pollers) poller.start();
+  const running = uplink;
+  running.start();
+  deviceSet.start();
   const startedAt = Date.now();
   const health = setInterval(() => {
-    uplink.publishHealth({
+    running.publishHealth({
       v: 1,
       ts: Date.now(),
       uptimeS: (Date.now() - startedAt) / 1000,
       rssBytes: process.memoryUsage.rss(),
       outboxDepth: outbox.depth(),
-      rates: { published: uplink.stats.published, acknowledged: uplink.stats.acknowledged },
+      rates: { published: running.stats.published, acknowledged: running.stats.acknowledged },
     });
   }, config.healthIntervalS * 1000);
   health.unref();
   log.info({ site: config.site, node: config.node, devices: devices.length }, 'gateway started');
 
   return {
-    uplink,
+    uplink: running,
     outbox,
+    drivers: deviceSet.drivers,
     async stop() {
       clearInterval(health);
-      for (const poller of pollers) poller.stop();
-      await uplink.stop();
-      await cleanup();
+      await deviceSet.stop();
+      await running.stop();
+      outbox.close();
     },
   };
 }
@@ -127,53 +116,19 @@ async function bindProfiles(config: GatewayConfig, profilesDir?: string): Promis
       const known = [...profiles.keys()].sort().join(', ');
       throw new ConfigError(`devices.${index}.profile: unknown profile "${instance.profile}" (known: ${known})`);
     }
-    const codec = profile.codec;
-    if (codec.kind !== 'modbus-rtu') {
-      throw new ConfigError(`devices.${index}.profile: "${profile.id}" uses the ${codec.kind} codec, which this agent does not drive yet`);
-    }
-    return { instance, profile, codec, index };
+    return { instance, profile, index, endpoint: resolveEndpoint(instance, profile, index) };
   });
 }
 
 async function checkPorts(devices: BoundDevice[]): Promise<void> {
-  for (const { instance, index } of devices) {
+  for (const { instance, index, endpoint } of devices) {
+    if (endpoint.kind !== 'serial') continue;
     try {
-      await stat(instance.port);
+      await stat(endpoint.port);
     } catch {
-      throw new ConfigError(`devices.${index}.port: serial port ${instance.port} does not exist (device "${instance.id}")`);
+      throw new ConfigError(`devices.${index}.port: serial port ${endpoint.port} does not exist (device "${instance.id}")`);
     }
   }
-}
-
-function serialSettings(instance: DeviceInstance, profile: Profile): SerialSettings {
-  const serial = profile.transport.serial;
-  if (!serial) throw new ConfigError(`profile "${profile.id}" has no serial transport`);
-  return {
-    baudRate: instance.serial?.baudRate ?? serial.baudRate,
-    dataBits: serial.dataBits as SerialSettings['dataBits'],
-    parity: instance.serial?.parity ?? serial.parity,
-    stopBits: serial.stopBits as SerialSettings['stopBits'],
-  };
-}
-
-function readingGroups(profile: Profile): { intervalMs: number; readings: ModbusReadingSpec[] }[] {
-  const groups = new Map<number, ModbusReadingSpec[]>();
-  for (const reading of profile.readings ?? []) {
-    const modbus = reading.modbus;
-    if (!modbus) continue;
-    if (modbus.function !== 'input' && modbus.function !== 'holding') {
-      throw new ConfigError(`profile "${profile.id}": reading "${reading.name}" reads ${modbus.function} registers, not supported yet`);
-    }
-    const list = groups.get(reading.intervalMs) ?? [];
-    list.push({
-      name: reading.name,
-      function: modbus.function,
-      address: modbus.address,
-      layout: { type: modbus.type, scale: modbus.scale, offset: modbus.offset, wordOrder: modbus.wordOrder },
-    });
-    groups.set(reading.intervalMs, list);
-  }
-  return [...groups].map(([intervalMs, readings]) => ({ intervalMs, readings }));
 }
 
 function birthOf(config: GatewayConfig, devices: BoundDevice[]): BirthPayload {
@@ -188,12 +143,13 @@ function birthOf(config: GatewayConfig, devices: BoundDevice[]): BirthPayload {
       profile: profile.id,
       ...(instance.name ? { name: instance.name } : {}),
       exposes: [
-        ...(profile.readings ?? []).map((reading) => ({
+        ...profile.readings.map((reading) => ({
           name: reading.name,
           kind: 'reading' as const,
           ...(reading.unit ? { unit: reading.unit } : {}),
         })),
-        ...(profile.commands ?? []).map((command) => ({ name: command.name.replaceAll('-', '_'), kind: 'command' as const })),
+        ...profile.events.map((event) => ({ name: event.name.replaceAll('-', '_'), kind: 'event' as const })),
+        ...profile.commands.map((command) => ({ name: command.name.replaceAll('-', '_'), kind: 'command' as const })),
       ],
     })),
   };

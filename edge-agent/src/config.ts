@@ -10,8 +10,27 @@ export const deviceInstanceSchema = z.strictObject({
   id: id.refine((value) => !RESERVED_DEVICE_IDS.has(value), 'is reserved for node-level topics'),
   profile: id,
   name: z.string().max(120).optional(),
-  /** Serial device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/… (stable across re-plugging). */
-  port: z.string().min(1),
+  /** Serial device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/… (stable across re-plugging). For serial profiles. */
+  port: z.string().min(1).optional(),
+  /** Host name or address of a TCP device (PJLink projector, Modbus TCP); the port defaults to the profile's. */
+  host: z.string().min(1).max(253).optional(),
+  tcpPort: z.number().int().min(1).max(65535).optional(),
+  /** A HID device: its hidraw path, or the USB id to look for (defaults to the profile's first usb entry). */
+  hid: z
+    .strictObject({
+      path: z.string().min(1).optional(),
+      vid: z
+        .string()
+        .regex(/^[0-9A-Fa-f]{4}$/, 'must be 4 hex digits')
+        .optional(),
+      pid: z
+        .string()
+        .regex(/^[0-9A-Fa-f]{4}$/, 'must be 4 hex digits')
+        .optional(),
+    })
+    .optional(),
+  /** PJLink password (profiles with auth: pjlink). Kept in this file only; never logged. */
+  password: z.string().max(32).optional(),
   /** Overrides the profile's default Modbus unit id (several sensors on one RS-485 bus). */
   unitId: z.number().int().min(0).max(247).optional(),
   /** Overrides of the profile's serial settings. */
@@ -38,7 +57,7 @@ export const gatewayConfigSchema = z
     /** A device that fails this many polls in a row is reported offline (DESIGN §5). */
     offlineAfterMisses: z.number().int().min(1).max(100).default(3),
     healthIntervalS: z.number().min(1).max(3600).default(30),
-    devices: z.array(deviceInstanceSchema).max(64),
+    devices: z.array(deviceInstanceSchema).max(256),
   })
   .superRefine((config, ctx) => {
     const seen = new Set<string>();

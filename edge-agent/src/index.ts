@@ -1,5 +1,5 @@
 /** The classroom gateway: config → profiles → device drivers → outbox → MQTT uplink. */
-export { AGENT_VERSION, type RunningAgent, startAgent } from './agent.js';
+export { AGENT_VERSION, type AgentOptions, type RunningAgent, startAgent } from './agent.js';
 export {
   ConfigError,
   type DeviceInstance,
@@ -8,5 +8,8 @@ export {
   loadGatewayConfig,
   parseGatewayConfig,
 } from './config.js';
+export { type DiscoveredDevice, discoverDevices, matchProfiles, pjlinkSearch } from './discovery.js';
+export { CommandError, type CommandErrorCode, type CommandResult, type DeviceDriver, type DeviceSink } from './drivers/driver.js';
+export { type HidBackend, type HidDeviceInfo, type HidReportSource, nodeHid } from './transports/hid-source.js';
 export { Outbox, type OutboxRecord, Priority } from './uplink/outbox.js';
 export { Uplink, type UplinkOptions, type UplinkStats } from './uplink/uplink.js';

@@ -1,6 +1,6 @@
 import { type RegisterLayout, registerCount } from './register-value.js';
 
-export type RegisterFunction = 'input' | 'holding';
+export type RegisterFunction = 'input' | 'holding' | 'coil' | 'discrete';
 
 export interface ModbusReadingSpec {
   name: string;

@@ -1,12 +1,10 @@
+import { EventEmitter } from 'node:events';
 import modbusSerial from 'modbus-serial';
+import { Backoff, type BackoffOptions } from '../transports/backoff.js';
+import type { SerialSettings } from '../transports/serial-link.js';
 import type { RegisterFunction } from './request-plan.js';
 
-export interface SerialSettings {
-  baudRate: number;
-  dataBits: 5 | 6 | 7 | 8;
-  parity: 'none' | 'even' | 'odd';
-  stopBits: 1 | 2;
-}
+export type { SerialSettings } from '../transports/serial-link.js';
 
 export interface BusRequest {
   unitId: number;
@@ -16,53 +14,201 @@ export interface BusRequest {
   timeoutMs: number;
 }
 
+export interface BusWrite {
+  unitId: number;
+  function: 'holding' | 'coil';
+  address: number;
+  /** One 16-bit word (fn 06), two words (fn 16) or a coil (fn 05). */
+  words: number[];
+  timeoutMs: number;
+}
+
+type Client = InstanceType<typeof modbusSerial.default>;
+type Endpoint = { kind: 'rtu'; path: string; settings: SerialSettings } | { kind: 'tcp'; host: string; port: number };
+
+interface Job {
+  run: (client: Client) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface BusEvents {
+  up: [];
+  down: [reason: string];
+}
+
 /**
- * One Modbus RTU master on one serial port (an RS-485 bus may carry several devices at different unit ids).
- * RTU is half-duplex: exactly one request is in flight at a time, so requests are queued here.
+ * One Modbus master: an RS-485 serial bus (RTU) or a TCP connection. Several devices at different unit ids share it.
+ * RTU is half-duplex, so exactly one request is in flight; requests wait in one queue per unit id and the queues take
+ * turns (round robin), so a device that keeps timing out delays each other device by at most one request.
+ * When the port disappears the bus reports `down` with the reason, fails requests at once, and reopens with backoff.
  * Framing and CRC are modbus-serial's (DESIGN §8).
  */
-export class ModbusRtuBus {
-  // modbus-serial is CommonJS; its typings declare the class as `default`, which it also sets at run time.
-  private readonly client = new modbusSerial.default();
-  private queue: Promise<unknown> = Promise.resolve();
+export class ModbusRtuBus extends EventEmitter<BusEvents> {
+  private client: Client | undefined;
+  private readonly queues = new Map<number, Job[]>();
+  private readonly order: number[] = [];
+  private busy = false;
   private closed = false;
+  private reason: string | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private readonly backoff: Backoff;
+  private idle: Promise<void> = Promise.resolve();
+  private settleIdle: (() => void) | undefined;
 
-  private constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    private readonly endpoint: Endpoint,
+    backoff: BackoffOptions,
+  ) {
+    super();
+    this.backoff = new Backoff(backoff);
+  }
 
-  static async open(path: string, settings: SerialSettings): Promise<ModbusRtuBus> {
-    const bus = new ModbusRtuBus(path);
-    await bus.client.connectRTUBuffered(path, { ...settings });
+  /** Opens a serial bus; fails if the port cannot be opened now (the agent checks ports at start-up). */
+  static async open(path: string, settings: SerialSettings, backoff: BackoffOptions = {}): Promise<ModbusRtuBus> {
+    const bus = new ModbusRtuBus(path, { kind: 'rtu', path, settings }, backoff);
+    bus.client = await bus.connect();
+    return bus;
+  }
+
+  /** A Modbus TCP connection; when the device is not reachable yet it keeps trying in the background. */
+  static openTcp(host: string, port: number, backoff: BackoffOptions = {}): ModbusRtuBus {
+    const bus = new ModbusRtuBus(`${host}:${port}`, { kind: 'tcp', host, port }, backoff);
+    bus.reason = 'not connected yet';
+    bus.reopen();
     return bus;
   }
 
   get isOpen(): boolean {
-    return !this.closed && this.client.isOpen;
+    return !this.closed && this.client?.isOpen === true;
+  }
+
+  get downReason(): string | undefined {
+    return this.reason;
   }
 
   /** Reads `count` registers; resolves with the raw 16-bit words. */
   read(request: BusRequest): Promise<number[]> {
-    const run = async () => {
-      if (!this.isOpen) throw new Error(`serial port ${this.path} is closed`);
-      this.client.setID(request.unitId);
-      this.client.setTimeout(request.timeoutMs);
+    return this.enqueue(request.unitId, async (client) => {
+      client.setID(request.unitId);
+      client.setTimeout(request.timeoutMs);
       const result =
         request.function === 'input'
-          ? await this.client.readInputRegisters(request.address, request.count)
-          : await this.client.readHoldingRegisters(request.address, request.count);
-      return result.data;
-    };
-    const next = this.queue.then(run, run);
-    this.queue = next.catch(() => undefined);
-    return next;
+          ? await client.readInputRegisters(request.address, request.count)
+          : request.function === 'holding'
+            ? await client.readHoldingRegisters(request.address, request.count)
+            : request.function === 'coil'
+              ? { data: (await client.readCoils(request.address, request.count)).data.map(Number) }
+              : { data: (await client.readDiscreteInputs(request.address, request.count)).data.map(Number) };
+      return result.data.slice(0, request.count);
+    }) as Promise<number[]>;
+  }
+
+  write(request: BusWrite): Promise<void> {
+    return this.enqueue(request.unitId, async (client) => {
+      client.setID(request.unitId);
+      client.setTimeout(request.timeoutMs);
+      if (request.function === 'coil') await client.writeCoil(request.address, request.words[0] !== 0);
+      else if (request.words.length === 1) await client.writeRegister(request.address, request.words[0]!);
+      else await client.writeRegisters(request.address, request.words);
+    }) as Promise<void>;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue;
+    if (this.retry) clearTimeout(this.retry);
+    for (const jobs of this.queues.values()) for (const job of jobs.splice(0)) job.reject(new Error(`bus ${this.path} closed`));
+    await this.idle;
+    const client = this.client;
+    this.client = undefined;
     await new Promise<void>((resolve) => {
-      if (!this.client.isOpen) return resolve();
-      this.client.close(() => resolve());
+      if (!client?.isOpen) return resolve();
+      client.close(() => resolve());
     });
+    this.removeAllListeners();
+  }
+
+  private enqueue(unitId: number, run: Job['run']): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error(`bus ${this.path} closed`));
+      if (!this.isOpen) return reject(new Error(`${this.describe()} is down: ${this.reason ?? 'closed'}`));
+      let queue = this.queues.get(unitId);
+      if (!queue) {
+        queue = [];
+        this.queues.set(unitId, queue);
+      }
+      queue.push({ run, resolve, reject });
+      if (!this.order.includes(unitId)) this.order.push(unitId);
+      this.pump();
+    });
+  }
+
+  /** Runs the next job, taking unit ids in turn. */
+  private pump(): void {
+    if (this.busy) return;
+    const unitId = this.order.shift();
+    if (unitId === undefined) return;
+    const queue = this.queues.get(unitId)!;
+    const job = queue.shift()!;
+    if (queue.length > 0) this.order.push(unitId);
+    this.busy = true;
+    this.idle = new Promise((resolve) => {
+      this.settleIdle = resolve;
+    });
+    const client = this.client;
+    const run =
+      client && this.isOpen ? job.run(client) : Promise.reject(new Error(`${this.describe()} is down: ${this.reason ?? 'closed'}`));
+    run.then(job.resolve, job.reject).finally(() => {
+      this.busy = false;
+      this.settleIdle?.();
+      this.pump();
+    });
+  }
+
+  private describe(): string {
+    return this.endpoint.kind === 'rtu' ? `serial port ${this.path}` : `Modbus TCP ${this.path}`;
+  }
+
+  private async connect(): Promise<Client> {
+    const client = new modbusSerial.default();
+    client.on('error', () => undefined); // failures surface as the request's rejection or as 'close'
+    if (this.endpoint.kind === 'rtu') await client.connectRTUBuffered(this.endpoint.path, { ...this.endpoint.settings });
+    else await client.connectTCP(this.endpoint.host, { port: this.endpoint.port });
+    client.on('close', () => this.lost(client, `${this.describe()} closed (unplugged?)`));
+    return client;
+  }
+
+  private lost(client: Client, reason: string): void {
+    if (this.closed || client !== this.client) return;
+    this.client = undefined;
+    this.reason = reason;
+    for (const [, jobs] of this.queues) for (const job of jobs.splice(0)) job.reject(new Error(reason));
+    this.order.length = 0;
+    this.emit('down', reason);
+    this.reopen();
+  }
+
+  private reopen(): void {
+    if (this.closed) return;
+    this.retry = setTimeout(async () => {
+      this.retry = undefined;
+      try {
+        const client = await this.connect();
+        if (this.closed) return client.close(() => undefined);
+        this.client = client;
+        this.reason = undefined;
+        this.backoff.reset();
+        this.emit('up');
+      } catch (error) {
+        const reason = `cannot open ${this.describe()}: ${(error as Error).message}`;
+        if (this.reason !== reason) {
+          this.reason = reason;
+          this.emit('down', reason);
+        }
+        this.reopen();
+      }
+    }, this.backoff.next());
   }
 }

@@ -1,0 +1,103 @@
+import { SerialPort } from 'serialport';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { ByteLink, LinkDownError } from './link.js';
+
+export interface SerialSettings {
+  baudRate: number;
+  dataBits: 5 | 6 | 7 | 8;
+  parity: 'none' | 'even' | 'odd';
+  stopBits: 1 | 2;
+}
+
+/**
+ * A serial port that survives unplugging: when the port closes or errors (USB adapter pulled, pty gone) it reports
+ * `down` with the reason and reopens the same path with backoff until it is back.
+ */
+export class SerialLink extends ByteLink {
+  private port: SerialPort | undefined;
+  private reason: string | undefined = 'not opened yet';
+  private retry: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly backoff: Backoff;
+
+  constructor(
+    readonly name: string,
+    private readonly settings: SerialSettings,
+    backoff: BackoffOptions = {},
+  ) {
+    super();
+    this.backoff = new Backoff(backoff);
+  }
+
+  get isUp(): boolean {
+    return this.port?.isOpen === true && this.reason === undefined;
+  }
+
+  get downReason(): string | undefined {
+    return this.reason;
+  }
+
+  start(): void {
+    this.open();
+  }
+
+  /** Opens once, for start-up checks: rejects with the reason instead of retrying. */
+  async openNow(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.once('up', resolve);
+      this.once('down', (reason) => reject(new Error(reason)));
+      this.open();
+    });
+  }
+
+  write(bytes: Buffer | string): void {
+    if (!this.port || !this.isUp) throw new LinkDownError(`serial port ${this.name} is down: ${this.reason}`);
+    this.port.write(bytes);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    const port = this.port;
+    this.port = undefined;
+    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    this.removeAllListeners();
+  }
+
+  private open(): void {
+    if (this.stopped) return;
+    const port = new SerialPort({ path: this.name, ...this.settings, autoOpen: false });
+    port.open((error) => {
+      if (this.stopped) {
+        if (!error) port.close();
+        return;
+      }
+      if (error) return this.lost(`cannot open ${this.name}: ${error.message}`);
+      this.port = port;
+      this.reason = undefined;
+      this.backoff.reset();
+      port.on('data', (chunk: Buffer) => this.emit('data', chunk));
+      port.on('error', (e) => this.lost(`${this.name}: ${e.message}`, port));
+      port.on('close', () => this.lost(`${this.name} closed (unplugged?)`, port));
+      this.emit('up');
+    });
+  }
+
+  private lost(reason: string, port?: SerialPort): void {
+    if (this.stopped || (port && port !== this.port)) return;
+    const wasUp = this.reason === undefined;
+    const first = this.reason === 'not opened yet';
+    this.reason = reason;
+    if (port) {
+      this.port = undefined;
+      port.removeAllListeners('data');
+      if (port.isOpen) port.close(() => undefined);
+    }
+    if (wasUp || first) this.emit('down', reason);
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.open();
+    }, this.backoff.next());
+  }
+}
