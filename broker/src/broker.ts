@@ -11,6 +11,7 @@ import { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { type PacketTooLarge, SizeLimitedConnection } from './packet-guard.js';
+import { createProvisioningApp, type ProvisioningAdvert } from './provisioning.js';
 import { Registry } from './registry.js';
 import { type BrokerStorage, openStorage, type StorageOptions } from './storage.js';
 
@@ -46,6 +47,12 @@ export interface BrokerOptions {
   tls?: { port: number; host?: string; keyFile?: string; certFile?: string; certDir?: string };
   /** MQTT over WebSocket (for browsers), at `path` (default `/mqtt`). */
   ws?: { port: number; host?: string; path?: string };
+  /** The HTTP(S) provisioning endpoint (`POST /v1/claim`); HTTPS with the broker's certificate when `tls` is on. */
+  provisioning?: {
+    port: number;
+    host?: string /** The name nodes reach the broker by, in the URLs they are given. */;
+    publicHost?: string;
+  };
   /**
    * The registry (or its SQLite file): authentication and the DESIGN §3 ACL are on. Without one the broker
    * is open (anonymous, no ACL), which it accepts only on loopback addresses: development and tests.
@@ -69,6 +76,7 @@ export interface RunningBroker {
   readonly wsPort?: number;
   readonly wsUrl?: string;
   readonly registry?: Registry;
+  readonly provisioningUrl?: string;
   /** Revokes an account and closes its live connections at once. */
   revoke(username: string): void;
   stop(): Promise<void>;
@@ -81,6 +89,18 @@ interface Session {
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/** The listener URLs with the public host name in place of the bind address. */
+function advertise(advert: ProvisioningAdvert, publicHost: string | undefined): ProvisioningAdvert {
+  if (!publicHost) return advert;
+  const rename = (url: string | undefined) => {
+    if (!url) return url;
+    const parsed = new URL(url);
+    parsed.hostname = publicHost;
+    return parsed.toString().replace(/\/$/, '');
+  };
+  return { mqttUrl: rename(advert.mqttUrl), mqttsUrl: rename(advert.mqttsUrl), wsUrl: rename(advert.wsUrl), ca: advert.ca };
+}
 
 function authError(message: string, returnCode: 2 | 4 | 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -96,6 +116,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   const ownsRegistry = typeof options.registry === 'string';
   const registry = typeof options.registry === 'string' ? Registry.open(options.registry) : options.registry;
   if (!registry) {
+    if (options.provisioning) throw new TypeError('broker: provisioning needs a registry');
     const exposed = [host, options.tls?.host ?? host, options.ws?.host ?? host].filter((address) => !LOOPBACK.test(address));
     if (exposed.length > 0)
       throw new Error(
@@ -160,6 +181,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       started.port = await addListener(server, options.port ?? 1883, host, 'broker (mqtt)');
     }
     let certificate: string | undefined;
+    let tlsKey: string | undefined;
     if (options.tls) {
       const tlsHost = options.tls.host ?? host;
       const pems = await loadOrCreateCertificate({
@@ -169,6 +191,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       });
       if (pems.generated) log.info({ dir: options.tls.certDir }, 'generated a development TLS certificate');
       certificate = pems.cert;
+      tlsKey = pems.key;
       const server = createTlsServer({ key: pems.key, cert: pems.cert, minVersion: 'TLSv1.2' }, (socket: TLSSocket) =>
         accept(socket, socket.remoteAddress ?? 'unknown'),
       );
@@ -193,7 +216,23 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const tlsUrl = started.tlsPort !== undefined ? `mqtts://${options.tls?.host ?? host}:${started.tlsPort}` : undefined;
     const wsUrl =
       started.wsPort !== undefined ? `ws://${options.ws?.host ?? host}:${started.wsPort}${options.ws?.path ?? '/mqtt'}` : undefined;
-    log.info({ url, tlsUrl, wsUrl, auth: registry ? 'registry' : 'anonymous', storage: storage.kind }, 'broker listening');
+    let provisioningUrl: string | undefined;
+    if (options.provisioning && registry) {
+      const provisioningHost = options.provisioning.host ?? host;
+      if (!tlsKey && !LOOPBACK.test(provisioningHost))
+        throw new Error('broker: the provisioning endpoint hands out passwords; enable tls to serve it beyond loopback');
+      const app = createProvisioningApp({
+        registry,
+        log,
+        advert: advertise({ mqttUrl: url || undefined, mqttsUrl: tlsUrl, wsUrl, ca: certificate }, options.provisioning.publicHost),
+        https: tlsKey && certificate ? { key: tlsKey, cert: certificate } : undefined,
+      });
+      await app.ready();
+      cleanups.push(() => app.close());
+      const bound = await listen(app.server, options.provisioning.port, provisioningHost, 'broker provisioning');
+      provisioningUrl = `${tlsKey ? 'https' : 'http'}://${provisioningHost}:${bound}`;
+    }
+    log.info({ url, tlsUrl, wsUrl, provisioningUrl, auth: registry ? 'registry' : 'anonymous', storage: storage.kind }, 'broker listening');
     return {
       aedes,
       port: started.port ?? 0,
@@ -204,6 +243,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       wsPort: started.wsPort,
       wsUrl,
       registry,
+      provisioningUrl,
       revoke(username) {
         if (!registry) throw new Error('broker: no registry, nothing to revoke');
         registry.revoke(username);

@@ -1,2 +1,26 @@
-/** The district broker: aedes + (later) registry, ACL, provisioning, TLS/WebSocket, persistence, cluster mode. */
-export { type BrokerOptions, type RunningBroker, startBroker } from './broker.js';
+/**
+ * The district broker: aedes with a registry (sites, nodes, credentials), the DESIGN §3 ACL, provisioning by
+ * one-time claim token, TCP/TLS/WebSocket listeners, SQLite persistence, Redis cluster mode, Mosquitto export.
+ */
+export { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
+export { type BrokerLimits, type BrokerOptions, DEFAULT_LIMITS, type RunningBroker, startBroker } from './broker.js';
+export { exportMosquitto, mosquittoAclEntries } from './mosquitto-export.js';
+export { createProvisioningApp, type ProvisioningAdvert } from './provisioning.js';
+export {
+  type Account,
+  ClaimRefused,
+  type ClaimToken,
+  type Credentials,
+  NODE_KINDS,
+  type NodeKind,
+  type NodeRow,
+  nodeUsername,
+  Registry,
+  RegistryError,
+  type Role,
+  SITE_KINDS,
+  type Site,
+  type SiteKind,
+} from './registry.js';
+export { SqlitePersistence } from './sqlite-persistence.js';
+export { openStorage, type StorageOptions } from './storage.js';
