@@ -3,6 +3,7 @@ import {
   type BirthPayload,
   buildTopic,
   type CmdPayload,
+  type CmdResultPayload,
   decodeMessage,
   encodeMessage,
   type HealthPayload,
@@ -39,6 +40,8 @@ export interface UplinkOptions {
   tls?: { ca: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
   /** Called with each valid command addressed to this node. */
   onCommand?: (command: CmdPayload) => void;
+  /** Called after each (re)connect, once state, birth and subscriptions are sent. */
+  onConnected?: () => void;
 }
 
 /** A promise rejected by hand when the connection closes (Node 20 has no Promise.withResolvers). */
@@ -130,6 +133,17 @@ export class Uplink {
     this.client!.publish(message.topic, message.payload, { qos: 0 });
   }
 
+  /**
+   * Publishes a command result (QoS 1). Returns false when offline: the caller keeps the result and publishes it
+   * again from `onConnected`; the ops-center matches results by command id, so a repeat is harmless.
+   */
+  publishCommandResult(result: CmdResultPayload): boolean {
+    if (!this.connected) return false;
+    const message = encodeMessage({ kind: 'cmd-result', ...this.node }, result);
+    this.client!.publish(message.topic, message.payload, { qos: 1 });
+    return true;
+  }
+
   /** Asks for the outbox to be drained; cheap to call after every append. */
   drain(): void {
     if (!this.connected) return;
@@ -194,6 +208,7 @@ export class Uplink {
       if (error) this.options.log.error({ err: error.message }, 'subscription refused');
     });
     this.drain();
+    this.options.onConnected?.();
   }
 
   private publishAvailability(device: string, payload: AvailabilityPayload): void {
