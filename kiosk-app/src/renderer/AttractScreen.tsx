@@ -1,12 +1,15 @@
-/** The screen a passer-by sees; the citizen flows arrive with the kiosk citizen-experience issue. */
-export function AttractScreen() {
+/** The screen a passer-by sees; a touch anywhere starts a session. Bilingual, because nobody has chosen yet. */
+export function AttractScreen({ onStart }: { onStart(): void }) {
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', textAlign: 'center', padding: '10vh 2rem', fontSize: '1.6rem' }}>
+    <main className="attract">
       <h1>Trung tâm học tập cộng đồng</h1>
-      <p>Cần gì học nấy — chạm vào màn hình để bắt đầu.</p>
-      <p lang="en" style={{ color: '#555' }}>
-        Learn what you need — touch the screen to start.
+      <p>Cần gì học nấy — tìm khóa học, đăng ký, tra cứu thủ tục và hồ sơ.</p>
+      <p lang="en" className="secondary">
+        Learn what you need — courses, enrolment, procedures and dossier status.
       </p>
+      <button type="button" className="primary start" onClick={onStart}>
+        Chạm để bắt đầu <span lang="en">· Touch to start</span>
+      </button>
     </main>
   );
 }

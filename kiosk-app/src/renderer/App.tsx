@@ -1,0 +1,263 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { DEFAULT_IDLE_TIMES, type IdleState, type IdleTimes, nextIdleState, secondsLeft } from '../core/idle-policy.js';
+import type { Catalog, Course, Procedure } from '../shared/content.js';
+import type { KioskApi, ScanEvent } from '../shared/kiosk-api.js';
+import { AttractScreen } from './AttractScreen.js';
+import { type Lang, STRINGS, type Strings } from './i18n.js';
+import { StatusBar } from './StatusBar.js';
+import { CourseBrowser, CourseDetail, SearchScreen } from './screens/courses.js';
+import { DossierScreen } from './screens/dossier.js';
+import { EnrolScreen } from './screens/enrol.js';
+import { FeedbackScreen } from './screens/feedback.js';
+import { ProcedureDetail, ProcedureList } from './screens/procedures.js';
+
+export type Screen =
+  | { name: 'home' }
+  | { name: 'courses' }
+  | { name: 'search' }
+  | { name: 'course'; id: string }
+  | { name: 'enrol'; id: string }
+  | { name: 'procedures' }
+  | { name: 'procedure'; id: string }
+  | { name: 'dossier'; code?: string }
+  | { name: 'feedback' };
+
+export interface SessionContext {
+  api: KioskApi;
+  t: Strings;
+  lang: Lang;
+  catalog: Catalog;
+  go(screen: Screen): void;
+  /** The latest scan for the current screen to consume (enrolment form, dossier lookup). */
+  scan: ScanEvent | undefined;
+  courseById(id: string): Course | undefined;
+  procedureById(id: string): Procedure | undefined;
+}
+
+const EMPTY: Catalog = { centers: [], courses: [], procedures: [], stale: true };
+
+/**
+ * The kiosk: an attract screen, then one citizen's session. Ending the session (idle or "Kết thúc") remounts
+ * the session tree under a new key, clears storage and caches and tells the core, so nothing of one citizen
+ * reaches the next.
+ */
+export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; idleTimes?: IdleTimes }) {
+  const [idle, setIdle] = useState<IdleState>({ name: 'attract' });
+  const [now, setNow] = useState(() => Date.now());
+  const [sessionKey, setSessionKey] = useState(0);
+  const [lang, setLang] = useState<Lang>('vi');
+  const [large, setLarge] = useState(false);
+  const [contrast, setContrast] = useState(false);
+  const [catalog, setCatalog] = useState<Catalog>(EMPTY);
+  const [catalogError, setCatalogError] = useState(false);
+  const [notice, setNotice] = useState<string | undefined>();
+  const t = STRINGS[lang];
+
+  const dispatch = useCallback(
+    (event: Parameters<typeof nextIdleState>[1]) => setIdle((state) => nextIdleState(state, event, idleTimes)),
+    [idleTimes],
+  );
+
+  const loadCatalog = useCallback(() => {
+    api.catalog().then(
+      (loaded) => {
+        setCatalog(loaded);
+        setCatalogError(false);
+      },
+      () => setCatalogError(true),
+    );
+  }, [api]);
+  useEffect(() => loadCatalog(), [loadCatalog]);
+
+  useEffect(() => {
+    const touch = () => dispatch({ type: 'touch', now: Date.now() });
+    document.addEventListener('pointerdown', touch, true);
+    document.addEventListener('keydown', touch, true);
+    const timer = setInterval(() => {
+      const time = Date.now();
+      setNow(time);
+      dispatch({ type: 'tick', now: time });
+    }, 250);
+    return () => {
+      document.removeEventListener('pointerdown', touch, true);
+      document.removeEventListener('keydown', touch, true);
+      clearInterval(timer);
+    };
+  }, [dispatch]);
+
+  useEffect(() => {
+    if (idle.name !== 'wipe') return;
+    sessionStorage.clear();
+    localStorage.clear();
+    const cleared =
+      'caches' in window ? caches.keys().then((keys) => Promise.all(keys.map((key) => caches.delete(key)))) : Promise.resolve();
+    void Promise.allSettled([api.endSession(), cleared]).then(() => {
+      setLang('vi');
+      setLarge(false);
+      setContrast(false);
+      setNotice(undefined);
+      setSessionKey((key) => key + 1);
+      loadCatalog();
+      dispatch({ type: 'wiped' });
+    });
+  }, [idle.name, api, dispatch, loadCatalog]);
+
+  // Scans reach the session through state; a receipt scanned anywhere opens the dossier lookup.
+  const [scan, setScan] = useState<ScanEvent | undefined>();
+  const sessionRef = useRef<{ go(screen: Screen): void; screen: Screen } | undefined>(undefined);
+  useEffect(
+    () =>
+      api.onScan((event) => {
+        dispatch({ type: 'touch', now: Date.now() });
+        if (event.kind === 'unknown') setNotice('scanUnknown');
+        else if (event.kind === 'invalid-cccd') setNotice('scanBadCccd');
+        else setNotice(undefined);
+        if (event.kind === 'receipt' && sessionRef.current?.screen.name !== 'dossier')
+          sessionRef.current?.go({ name: 'dossier', code: event.code });
+        setScan(event);
+      }),
+    [api, dispatch],
+  );
+
+  const rootClass = ['kiosk', large ? 'large' : '', contrast ? 'contrast' : ''].join(' ');
+  if (idle.name === 'attract' || idle.name === 'wipe') {
+    return (
+      <div className={rootClass} lang={lang}>
+        <AttractScreen onStart={() => dispatch({ type: 'touch', now: Date.now() })} />
+      </div>
+    );
+  }
+  return (
+    <div className={rootClass} lang={lang}>
+      <Session
+        key={sessionKey}
+        api={api}
+        t={t}
+        lang={lang}
+        catalog={catalog}
+        catalogError={catalogError}
+        scan={scan}
+        sessionRef={sessionRef}
+        notice={notice ? (t[notice as 'scanUnknown'] as string) : undefined}
+        bar={
+          <StatusBar
+            t={t}
+            lang={lang}
+            catalog={catalog}
+            large={large}
+            contrast={contrast}
+            onLang={() => setLang(lang === 'vi' ? 'en' : 'vi')}
+            onLarge={() => setLarge(!large)}
+            onContrast={() => setContrast(!contrast)}
+            onEnd={() => dispatch({ type: 'end', now: Date.now() })}
+          />
+        }
+      />
+      {idle.name === 'warning' && (
+        <div className="overlay">
+          <div role="alertdialog" aria-modal="true" aria-labelledby="idle-title" aria-describedby="idle-body" className="dialog">
+            <h2 id="idle-title">{t.idleTitle}</h2>
+            <p id="idle-body">{t.idleBody(secondsLeft(idle, now))}</p>
+            <button type="button" className="primary" onClick={() => dispatch({ type: 'touch', now: Date.now() })}>
+              {t.stay}
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Session(props: {
+  api: KioskApi;
+  t: Strings;
+  lang: Lang;
+  catalog: Catalog;
+  catalogError: boolean;
+  scan: ScanEvent | undefined;
+  notice: string | undefined;
+  bar: React.ReactNode;
+  sessionRef: React.RefObject<{ go(screen: Screen): void; screen: Screen } | undefined>;
+}) {
+  const { api, t, lang, catalog, scan, bar } = props;
+  const [history, setHistory] = useState<Screen[]>([{ name: 'home' }]);
+  const screen = history.at(-1)!;
+  const go = useCallback((next: Screen) => setHistory((stack) => (next.name === 'home' ? [next] : [...stack, next])), []);
+  props.sessionRef.current = { go, screen };
+  const courses = useMemo(() => new Map(catalog.courses.map((course) => [course.id, course])), [catalog]);
+  const procedures = useMemo(() => new Map(catalog.procedures.map((procedure) => [procedure.id, procedure])), [catalog]);
+  const context: SessionContext = {
+    api,
+    t,
+    lang,
+    catalog,
+    go,
+    scan,
+    courseById: (id) => courses.get(id),
+    procedureById: (id) => procedures.get(id),
+  };
+  const mainRef = useRef<HTMLElement>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves to the new screen whenever the screen changes
+  useEffect(() => {
+    mainRef.current?.focus();
+  }, [screen]);
+
+  return (
+    <>
+      {bar}
+      <nav className="nav" aria-label={t.home}>
+        {history.length > 1 && (
+          <button type="button" onClick={() => setHistory((stack) => stack.slice(0, -1))}>
+            ← {t.back}
+          </button>
+        )}
+        <button type="button" aria-current={screen.name === 'home' ? 'page' : undefined} onClick={() => go({ name: 'home' })}>
+          {t.home}
+        </button>
+      </nav>
+      {props.notice && (
+        <p role="alert" className="notice">
+          {props.notice}
+        </p>
+      )}
+      {props.catalogError && catalog.courses.length === 0 && (
+        <p role="alert" className="notice">
+          {t.noCatalog}
+        </p>
+      )}
+      <main ref={mainRef} tabIndex={-1} className="screen">
+        {screen.name === 'home' && <Home context={context} />}
+        {screen.name === 'courses' && <CourseBrowser context={context} />}
+        {screen.name === 'search' && <SearchScreen context={context} />}
+        {screen.name === 'course' && <CourseDetail context={context} id={screen.id} />}
+        {screen.name === 'enrol' && <EnrolScreen context={context} id={screen.id} />}
+        {screen.name === 'procedures' && <ProcedureList context={context} />}
+        {screen.name === 'procedure' && <ProcedureDetail context={context} id={screen.id} />}
+        {screen.name === 'dossier' && <DossierScreen context={context} initialCode={screen.code} />}
+        {screen.name === 'feedback' && <FeedbackScreen context={context} />}
+      </main>
+    </>
+  );
+}
+
+function Home({ context: { t, go } }: { context: SessionContext }) {
+  const tiles: [string, Screen, string][] = [
+    [t.courses, { name: 'courses' }, '📚'],
+    [t.search, { name: 'search' }, '🔎'],
+    [t.procedures, { name: 'procedures' }, '📄'],
+    [t.dossier, { name: 'dossier' }, '📮'],
+    [t.feedback, { name: 'feedback' }, '💬'],
+  ];
+  return (
+    <>
+      <h1>{t.appTitle}</h1>
+      <div className="tiles">
+        {tiles.map(([label, screen, icon]) => (
+          <button type="button" key={label} className="tile" onClick={() => go(screen)}>
+            <span aria-hidden="true">{icon}</span> {label}
+          </button>
+        ))}
+      </div>
+    </>
+  );
+}

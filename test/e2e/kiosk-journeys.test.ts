@@ -1,0 +1,186 @@
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer, KioskRig } from '../../kiosk-app/test/kiosk-rig.js';
+import { launchChromium } from '../support/chromium.js';
+import { ROOT } from '../support/processes.js';
+
+/**
+ * Every citizen journey of issue #7 in Debian Chromium, driven by roles and accessible names only, against the
+ * kiosk in browser mode and the real content API. Screenshots of each screen go to docs/screenshots/.
+ */
+const CCCD = '079203012345|025123456|Nguyễn Văn An|15082003|Nam|123 Trần Hưng Đạo, Phường 1, Quận 5, TP. Hồ Chí Minh|20042021';
+const shot = (page: Page, name: string) => page.screenshot({ path: join(ROOT, 'docs/screenshots', `kiosk-${name}.png`), fullPage: false });
+
+describe('kiosk citizen journeys (Chromium, browser mode)', () => {
+  let rig: KioskRig;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    await buildRenderer();
+    rig = await new KioskRig().start();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await rig?.stop();
+  });
+
+  const open = async (query = '') => {
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1080, height: 1400 });
+    await page.goto(`${rig.kiosk.url}${query}`);
+    await page.getByRole('button', { name: /Chạm để bắt đầu/ }).click();
+  };
+  const key = (name: string) => page.getByRole('button', { name, exact: true });
+  const typeKeys = async (keys: string) => {
+    for (const k of keys) await (k === ' ' ? page.getByRole('button', { name: 'Dấu cách' }).click() : key(k).click());
+  };
+
+  it('attract screen → home → browse by category, center and time → course detail → enrol prefilled from a CCCD scan', async () => {
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1080, height: 1400 });
+    await page.goto(rig.kiosk.url);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Trung tâm học tập cộng đồng');
+    await shot(page, 'attract');
+    await page.getByRole('button', { name: /Chạm để bắt đầu/ }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toMatch(/^Cập nhật lúc /);
+    await shot(page, 'home');
+
+    await page.getByRole('button', { name: 'Khóa học', exact: true }).click();
+    await page.getByRole('group', { name: 'Lĩnh vực' }).getByRole('button', { name: 'Ngoại ngữ' }).click();
+    await page.getByRole('group', { name: 'Nơi học' }).getByRole('button', { name: 'Trung tâm học tập cộng đồng phường Chợ Lớn' }).click();
+    await page.getByRole('group', { name: 'Buổi học' }).getByRole('button', { name: 'Tối' }).click();
+    await shot(page, 'browse');
+    const list = page.getByRole('list', { name: 'Khóa học' });
+    const count = await list.getByRole('listitem').count();
+    expect(count).toBeGreaterThan(0);
+    for (const text of await list.getByRole('listitem').allTextContents()) {
+      expect(text).toContain('Trung tâm học tập cộng đồng phường Chợ Lớn');
+      expect(text).toMatch(/(18|19):\d\d–/);
+    }
+    const firstTitle = (await list.getByRole('heading').first().textContent())!;
+    await list.getByRole('button', { name: `Xem chi tiết: ${firstTitle}` }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe(firstTitle);
+    await shot(page, 'course');
+
+    await page.getByRole('button', { name: 'Đăng ký', exact: true }).click();
+    await rig.scan(CCCD);
+    await expect.poll(() => page.getByRole('textbox', { name: 'Họ và tên' }).inputValue()).toBe('Nguyễn Văn An');
+    await page.getByRole('textbox', { name: 'Số điện thoại' }).click();
+    const pad = page.getByRole('group', { name: 'Bàn phím số: Số điện thoại' });
+    for (const digit of '0901234567') await pad.getByRole('button', { name: digit, exact: true }).click();
+    await page.getByRole('button', { name: 'Gửi đăng ký' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('đồng ý');
+    await page.getByRole('checkbox', { name: /Tôi đồng ý/ }).check();
+    await page.getByRole('button', { name: 'Đăng ký trên điện thoại' }).click();
+    await expect.poll(() => page.getByRole('img', { name: 'Mã QR đăng ký trên điện thoại' }).count()).toBe(1);
+    await shot(page, 'enrol');
+    // A double tap on the button is one enrolment.
+    await page.getByRole('button', { name: 'Gửi đăng ký' }).dblclick();
+    await expect.poll(() => page.getByRole('status').last().textContent()).toContain('Đã nhận đăng ký');
+    await shot(page, 'enrol-done');
+    const stored = rig.intake('enrolment').filter((record) => record.payload.fullName === 'Nguyễn Văn An');
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.payload).toMatchObject({ phone: '0901234567', cccdNumber: '079203012345', dateOfBirth: '2003-08-15', consent: true });
+    await page.close();
+  });
+
+  it('search with the on-screen Telex keyboard, typo and order tolerant; empty and absurd searches are handled', async () => {
+    await open();
+    await page.getByRole('button', { name: 'Tìm khóa học' }).click();
+    await typeKeys('tieengs anh');
+    await expect.poll(() => page.getByRole('searchbox', { name: 'Từ khóa tìm kiếm' }).inputValue()).toBe('tiếng anh');
+    const list = page.getByRole('list', { name: 'Khóa học' });
+    await expect.poll(async () => (await list.getByRole('heading').first().textContent()) ?? '').toMatch(/^Tiếng Anh/);
+    await shot(page, 'search');
+    await page.getByRole('button', { name: 'Xoá hết' }).click();
+    await typeKeys('phong van tin hco');
+    await expect.poll(async () => (await list.getByRole('heading').first().textContent()) ?? '').toMatch(/^Tin học văn phòng/);
+    await page.getByRole('button', { name: 'Xoá hết' }).click();
+    await typeKeys('qqqqqqq');
+    await expect.poll(() => page.getByRole('status').last().textContent()).toBe('Không tìm thấy khóa học phù hợp. Hãy thử từ khác.');
+    await page.close();
+  });
+
+  it('procedures directory and detail', async () => {
+    await open();
+    await page.getByRole('button', { name: 'Thủ tục giáo dục' }).click();
+    const list = page.getByRole('list', { name: 'Thủ tục giáo dục' });
+    expect(await list.getByRole('listitem').count()).toBeGreaterThanOrEqual(30);
+    await shot(page, 'procedures');
+    await list.getByRole('button', { name: /^Chuyển trường đối với học sinh trung học cơ sở/ }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 2, name: 'Giấy tờ cần có' }).count()).toBe(1);
+    expect(await page.getByRole('listitem').filter({ hasText: 'Học bạ (bản chính)' }).count()).toBe(1);
+    await shot(page, 'procedure');
+    await page.close();
+  });
+
+  it('dossier lookup by typing, by scanning, a wrong code, then a rating tied to the dossier', async () => {
+    await open();
+    await page.getByRole('button', { name: 'Tra cứu hồ sơ' }).click();
+    await page.getByRole('textbox', { name: 'Mã hồ sơ' }).fill('12345');
+    await page.getByRole('button', { name: 'Tra cứu', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Mã hồ sơ không đúng dạng');
+    await page.getByRole('button', { name: 'Xoá hết' }).click();
+    await typeKeys('000.25.30.h29-261120-0012');
+    await page.getByRole('button', { name: 'Tra cứu', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Mã hồ sơ 000.25.30.H29-261120-0012' }).textContent())
+      .toContain('Đang giải quyết');
+    await page
+      .getByRole('button', { name: 'Về trang chính' })
+      .or(page.getByRole('button', { name: 'Trang chính' }))
+      .first()
+      .click();
+
+    // A receipt scanned on any screen opens the lookup.
+    await rig.scan('000.25.30.H29-261121-0003');
+    const region = page.getByRole('region', { name: 'Mã hồ sơ 000.25.30.H29-261121-0003' });
+    await expect.poll(() => region.textContent()).toContain('Đã có kết quả, mời đến nhận');
+    await page.getByRole('button', { name: '5 sao: Rất hài lòng' }).click();
+    await shot(page, 'dossier');
+    await page.getByRole('button', { name: 'Gửi đánh giá' }).click();
+    await expect.poll(() => page.getByRole('status').last().textContent()).toBe('Cảm ơn bạn đã đánh giá.');
+    await expect
+      .poll(() => rig.intake('rating').map((r) => r.payload))
+      .toEqual([expect.objectContaining({ dossierCode: '000.25.30.H29-261121-0003', score: 5 })]);
+    await page.close();
+  });
+
+  it('feedback form; a foreign QR and a CCCD with an impossible date get friendly messages', async () => {
+    await open();
+    await page.getByRole('button', { name: 'Góp ý' }).click();
+    await page.getByRole('button', { name: 'Gửi góp ý' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Vui lòng nhập nội dung góp ý.');
+    await page.getByRole('group', { name: 'Góp ý về' }).getByRole('button', { name: 'Khóa học' }).click();
+    await typeKeys('lowps hocj raats hay');
+    await expect.poll(() => page.getByRole('textbox', { name: 'Nội dung góp ý' }).inputValue()).toBe('lớp học rất hay');
+    await shot(page, 'feedback');
+    await page.getByRole('button', { name: 'Gửi góp ý' }).click();
+    await expect.poll(() => page.getByRole('status').last().textContent()).toBe('Cảm ơn góp ý của bạn.');
+    await expect
+      .poll(() => rig.intake('feedback').map((r) => r.payload))
+      .toEqual([expect.objectContaining({ topic: 'course', message: 'lớp học rất hay' })]);
+
+    await rig.scan('WIFI:S:cafe;T:WPA;P:secret;;');
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('không phải thẻ căn cước');
+    await rig.scan('079203012345|025123456|Nguyễn Văn An|31022003|Nam||');
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('Không đọc được thẻ căn cước');
+    expect(await page.locator('body').textContent()).not.toContain('Error');
+    await page.close();
+  });
+
+  it('English, large text at 200 % and high contrast', async () => {
+    await open();
+    await page.getByRole('button', { name: 'Chuyển sang tiếng Anh' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Community learning kiosk');
+    await page.getByRole('button', { name: 'Large text' }).click();
+    await page.getByRole('button', { name: 'High contrast' }).click();
+    await page.getByRole('button', { name: 'Courses', exact: true }).click();
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await shot(page, 'large-contrast');
+    await page.close();
+  });
+});
