@@ -145,7 +145,6 @@ async function buildDriver(
   if (endpoint.kind === 'hid') {
     const link = new HidLink(instance.id, endpoint, options.hid());
     links.push(link);
-    link.start();
     return new HidKeyboardDriver({ ...common, profile: profile as Profile & { codec: HidKeyboardCodec }, link });
   }
   let link: ByteLink;
@@ -161,7 +160,6 @@ async function buildDriver(
   } else {
     link = new TcpLink(endpoint.host, endpoint.port);
     links.push(link);
-    link.start();
   }
   if (isLineProfile(profile))
     return new LineDriver({ ...common, profile, link, ...(instance.password ? { password: instance.password } : {}) });

@@ -50,6 +50,7 @@ export class FrameDriver implements DeviceDriver {
     link.on('data', this.onData);
     link.on('up', this.onUp);
     link.on('down', this.onDown);
+    link.start();
     if (link.isUp && profile.readings.length === 0) this.availability.answered();
     this.stopPolls = schedulePolls(profile.readings, (reading) => this.poll(reading), this.options.random);
   }

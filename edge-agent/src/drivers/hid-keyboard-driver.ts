@@ -40,6 +40,7 @@ export class HidKeyboardDriver implements DeviceDriver {
     link.on('report', this.onReport);
     link.on('up', this.onUp);
     link.on('down', this.onDown);
+    link.start();
     if (link.isUp) this.availability.answered();
     // Without a terminator key, a pause ends the scan: look for one a little after each burst gap.
     if (this.options.profile.codec.terminator === 'none') {

@@ -57,6 +57,7 @@ export class LineDriver implements DeviceDriver {
     link.on('data', this.onData);
     link.on('up', this.onUp);
     link.on('down', this.onDown);
+    link.start();
     if (!link.isUp && link.downReason && link.downReason !== 'not opened yet' && link.downReason !== 'not connected yet') {
       this.availability.lost(link.downReason);
     }
@@ -176,6 +177,7 @@ export class LineDriver implements DeviceDriver {
 
   private awaitGreeting(): void {
     this.digest = undefined;
+    if (this.greet) return; // requests already wait for the greeting of this connection
     this.greeted = new Promise((resolve) => {
       this.greet = resolve;
     });

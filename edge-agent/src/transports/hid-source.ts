@@ -66,6 +66,7 @@ export class HidLink extends EventEmitter<HidLinkEvents> {
   private reason: string | undefined = 'not opened yet';
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
+  private started = false;
   private readonly backoff: Backoff;
 
   constructor(
@@ -89,7 +90,10 @@ export class HidLink extends EventEmitter<HidLinkEvents> {
     return this.reason;
   }
 
+  /** Opens the device and keeps looking for it while it is missing; does nothing when already started. */
   start(): void {
+    if (this.started) return;
+    this.started = true;
     void this.open();
   }
 

@@ -18,6 +18,7 @@ export class SerialLink extends ByteLink {
   private reason: string | undefined = 'not opened yet';
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
+  private started = false;
   private readonly backoff: Backoff;
 
   constructor(
@@ -37,15 +38,27 @@ export class SerialLink extends ByteLink {
     return this.reason;
   }
 
+  /** Opens the port and keeps it open; does nothing when already started (e.g. by `openNow`). */
   start(): void {
+    if (this.started) return;
+    this.started = true;
     this.open();
   }
 
   /** Opens once, for start-up checks: rejects with the reason instead of retrying. */
   async openNow(): Promise<void> {
+    this.started = true;
     await new Promise<void>((resolve, reject) => {
-      this.once('up', resolve);
-      this.once('down', (reason) => reject(new Error(reason)));
+      const up = () => {
+        this.off('down', down);
+        resolve();
+      };
+      const down = (reason: string) => {
+        this.off('up', up);
+        reject(new Error(reason));
+      };
+      this.once('up', up);
+      this.once('down', down);
       this.open();
     });
   }

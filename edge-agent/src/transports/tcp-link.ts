@@ -14,6 +14,7 @@ export class TcpLink extends ByteLink {
   private reason: string | undefined = 'not connected yet';
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
+  private started = false;
   private readonly backoff: Backoff;
 
   constructor(
@@ -36,7 +37,10 @@ export class TcpLink extends ByteLink {
     return this.connected ? undefined : this.reason;
   }
 
+  /** Connects and keeps reconnecting; does nothing when already started. */
   start(): void {
+    if (this.started) return;
+    this.started = true;
     this.connect();
   }
 
