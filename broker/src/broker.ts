@@ -178,7 +178,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     };
     if (options.port !== null) {
       const server = createServer((socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown'));
-      started.port = await addListener(server, options.port ?? 1883, host, 'broker (mqtt)');
+      started.port = await addListener(server, options.port ?? 1883, host, 'broker');
     }
     let certificate: string | undefined;
     let tlsKey: string | undefined;

@@ -1,13 +1,16 @@
 import { runMain } from '@lophoc/scripts/run-main';
 import { startBroker } from './broker.js';
+import { isAdminCommand, runAdminCommand, serveOptions } from './cli.js';
 
-/** `lophoc-broker [--host H] [--port P]` */
-await runMain('lophoc-broker', async ({ args, log }) => {
-  const option = (name: string) => {
-    const index = args.indexOf(name);
-    return index >= 0 ? args[index + 1] : undefined;
-  };
-  const port = Number(option('--port') ?? process.env.LOPHOC_BROKER_PORT ?? 1883);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0-65535, got ${option('--port')}`);
-  return startBroker({ host: option('--host') ?? process.env.LOPHOC_BROKER_HOST ?? '127.0.0.1', port, log });
-});
+/** `lophoc-broker [serve] …` runs the broker; `lophoc-broker site|claim|nodes|service|rotate|revoke|export …` edits the registry. */
+const args = process.argv.slice(2);
+if (isAdminCommand(args)) {
+  try {
+    process.stdout.write(`${await runAdminCommand(args, process.env)}\n`);
+  } catch (error) {
+    process.stderr.write(`lophoc-broker: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+} else {
+  await runMain('lophoc-broker', async ({ args: serveArgs, log }) => startBroker({ ...serveOptions(serveArgs, process.env), log }), args);
+}
