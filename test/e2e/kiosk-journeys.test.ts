@@ -1,3 +1,4 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +182,163 @@ describe('kiosk citizen journeys (Chromium, browser mode)', () => {
     await page.getByRole('button', { name: 'Courses', exact: true }).click();
     expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     await shot(page, 'large-contrast');
+    await page.close();
+  });
+});
+
+/** WCAG checks run inside the page: target size, accessible names, AA contrast of every text run. */
+const AUDIT = `(() => {
+  const problems = [];
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+  for (const el of document.querySelectorAll('button, input, textarea, select, a[href]')) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    const what = el.tagName + ' "' + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40) + '"';
+    if (r.width < 47.5 || r.height < 47.5) problems.push('small target ' + Math.round(r.width) + 'x' + Math.round(r.height) + ': ' + what);
+    const named = el.tagName === 'BUTTON' ? (el.getAttribute('aria-label') || el.textContent || '').trim() !== '' : (el.labels && el.labels.length > 0) || el.hasAttribute('aria-label');
+    if (!named) problems.push('no accessible name: ' + what);
+  }
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null; const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 }; };
+  const lum = ({ r, g, b }) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor); if (c && c.a > 0.5) return c; } return { r: 255, g: 255, b: 255, a: 1 }; };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || node.textContent.trim() === '' || !visible(el) || el.closest(':disabled') || el.closest('.overlay') && !el.closest('.dialog')) continue;
+    const style = getComputedStyle(el);
+    const fg = parse(style.color); const bg = background(el);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize); const bold = Number(style.fontWeight) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed) problems.push('contrast ' + ratio.toFixed(2) + ' < ' + needed + ': "' + node.textContent.trim().slice(0, 40) + '"');
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push('horizontal scroll: ' + document.documentElement.scrollWidth + ' > ' + window.innerWidth);
+  return [...new Set(problems)];
+})()`;
+
+describe('kiosk: offline, idle wipe, accessibility (Chromium)', () => {
+  let rig: KioskRig;
+  let browser: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    rig = await new KioskRig().start();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await rig?.stop();
+  });
+
+  const open = async (query = '') => {
+    page = await browser.context.newPage();
+    await page.setViewportSize({ width: 1080, height: 1400 });
+    await page.goto(`${rig.kiosk.url}${query}`);
+    await page.getByRole('button', { name: /Chạm để bắt đầu/ }).click();
+  };
+  const keyboard = () => page.getByRole('group', { name: /^Bàn phím ảo/ });
+  const typeKeys = async (keys: string) => {
+    for (const k of keys) {
+      if (k === ' ') await keyboard().getByRole('button', { name: 'Dấu cách' }).click();
+      else if (k !== k.toLowerCase()) {
+        await keyboard()
+          .getByRole('button', { name: /Chữ hoa/ })
+          .click();
+        await keyboard().getByRole('button', { name: k, exact: true }).click();
+      } else await keyboard().getByRole('button', { name: k, exact: true }).click();
+    }
+  };
+  const openFirstCourse = async () => {
+    await page.getByRole('button', { name: 'Khóa học', exact: true }).click();
+    await page.getByRole('list', { name: 'Khóa học' }).getByRole('button').first().click();
+    await page.getByRole('button', { name: 'Đăng ký', exact: true }).click();
+  };
+
+  it('an enrolment made while the content API is down is kept and delivered once it is back', async () => {
+    await open();
+    await rig.stopContentApi();
+    await rig.kiosk.syncNow();
+    await page.reload();
+    await page.getByRole('button', { name: /Chạm để bắt đầu/ }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Đang dùng dữ liệu đã lưu (mất kết nối)');
+    await shot(page, 'offline');
+    await openFirstCourse();
+    await typeKeys('Phamj Thij Xuaan Mai');
+    await expect.poll(() => page.getByRole('textbox', { name: 'Họ và tên' }).inputValue()).toBe('Phạm Thị Xuân Mai');
+    await page.getByRole('textbox', { name: 'Số điện thoại' }).click();
+    for (const digit of '0987654321')
+      await page
+        .getByRole('group', { name: /Bàn phím số/ })
+        .getByRole('button', { name: digit, exact: true })
+        .click();
+    await page.getByRole('checkbox', { name: /Tôi đồng ý/ }).check();
+    await page.getByRole('button', { name: 'Gửi đăng ký' }).click();
+    await expect.poll(() => page.getByRole('status').last().textContent()).toContain('sẽ tự gửi khi có mạng lại');
+    expect(rig.kiosk.outboxDepth()).toBe(1);
+    await rig.startContentApi(); // same port, a new server process state: the real network coming back
+    await expect
+      .poll(() => rig.intake('enrolment').filter((r) => r.payload.fullName === 'Phạm Thị Xuân Mai').length, { timeout: 10_000 })
+      .toBe(1);
+    await expect.poll(() => rig.kiosk.outboxDepth()).toBe(0);
+    await page.close();
+  });
+
+  it('idle: a countdown, then a full wipe back to the attract screen with nothing of the citizen left', async () => {
+    await open('?idle=1500&warning=2500');
+    await openFirstCourse();
+    await rig.scan('079185000123||Trần Thị Bích Ngọc|01011985|Nữ|45 An Dương Vương, Quận 5|10102022||||');
+    await expect.poll(() => page.getByRole('textbox', { name: 'Họ và tên' }).inputValue()).toBe('Trần Thị Bích Ngọc');
+    const dialog = page.getByRole('alertdialog', { name: 'Bạn còn đó không?' });
+    await expect.poll(() => dialog.count(), { timeout: 5000 }).toBe(1);
+    expect(await dialog.textContent()).toMatch(/sau \d giây/);
+    await shot(page, 'idle-warning');
+    await expect.poll(() => page.getByRole('button', { name: /Chạm để bắt đầu/ }).count(), { timeout: 8000 }).toBe(1);
+    const html = await page.content();
+    for (const trace of ['Trần Thị Bích Ngọc', '079185000123', 'Đăng ký:']) expect(html).not.toContain(trace);
+    expect(await page.evaluate('sessionStorage.length + localStorage.length')).toBe(0);
+    await page.getByRole('button', { name: /Chạm để bắt đầu/ }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Ki-ốt học tập cộng đồng');
+    expect(await page.getByRole('button', { name: /Quay lại/ }).count()).toBe(0);
+    // The core's files hold nothing of either citizen (the delivered enrolment was securely deleted).
+    const kioskDir = join(rig.dir, 'kiosk');
+    for (const file of await readdir(kioskDir)) {
+      const bytes = await readFile(join(kioskDir, file));
+      for (const trace of ['Trần Thị Bích Ngọc', 'Phạm Thị Xuân Mai', '0987654321'])
+        expect(bytes.includes(Buffer.from(trace)), `${file} holds ${trace}`).toBe(false);
+    }
+    await page.close();
+  });
+
+  it('48 px targets, named controls, AA contrast and no horizontal scroll, in both themes and at 200 % text', async () => {
+    await open();
+    const audit = async (where: string) => expect({ where, problems: await page.evaluate(AUDIT) }).toEqual({ where, problems: [] });
+    // The audit itself must catch a faint text and a small button, or its silence would prove nothing.
+    await page.evaluate(
+      `document.body.insertAdjacentHTML('beforeend', '<div id="bad"><p style="color:#aaa">faint</p><button style="min-height:20px;height:20px;min-width:0;padding:0">x</button></div>')`,
+    );
+    expect(((await page.evaluate(AUDIT)) as string[]).join('\n')).toMatch(/contrast .*"faint"[\s\S]*|small target .*"x"/);
+    expect(((await page.evaluate(AUDIT)) as string[]).length).toBeGreaterThanOrEqual(2);
+    await page.evaluate(`document.getElementById('bad').remove()`);
+    for (const large of [false, true]) {
+      for (const contrast of [false, true]) {
+        await page.getByRole('button', { name: 'Trang chính' }).click();
+        const size = page.getByRole('button', { name: 'Chữ to' });
+        if ((await size.getAttribute('aria-pressed')) !== String(large)) await size.click();
+        const theme = page.getByRole('button', { name: 'Tương phản cao' });
+        if ((await theme.getAttribute('aria-pressed')) !== String(contrast)) await theme.click();
+        const mode = `${large ? '200%' : '100%'}${contrast ? ', high contrast' : ''}`;
+        await audit(`home ${mode}`);
+        await openFirstCourse();
+        await audit(`enrolment ${mode}`);
+        await page.getByRole('button', { name: 'Trang chính' }).click();
+        await page.getByRole('button', { name: 'Tra cứu hồ sơ' }).click();
+        await audit(`dossier ${mode}`);
+        await page.getByRole('button', { name: 'Trang chính' }).click();
+        await page.getByRole('button', { name: 'Thủ tục giáo dục' }).click();
+        await audit(`procedures ${mode}`);
+      }
+    }
     await page.close();
   });
 });

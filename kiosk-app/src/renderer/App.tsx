@@ -199,7 +199,8 @@ function Session(props: {
   const mainRef = useRef<HTMLElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves to the new screen whenever the screen changes
   useEffect(() => {
-    mainRef.current?.focus();
+    mainRef.current?.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
   }, [screen]);
 
   return (
@@ -241,20 +242,20 @@ function Session(props: {
 }
 
 function Home({ context: { t, go } }: { context: SessionContext }) {
-  const tiles: [string, Screen, string][] = [
-    [t.courses, { name: 'courses' }, '📚'],
-    [t.search, { name: 'search' }, '🔎'],
-    [t.procedures, { name: 'procedures' }, '📄'],
-    [t.dossier, { name: 'dossier' }, '📮'],
-    [t.feedback, { name: 'feedback' }, '💬'],
+  const tiles: [string, Screen][] = [
+    [t.courses, { name: 'courses' }],
+    [t.search, { name: 'search' }],
+    [t.procedures, { name: 'procedures' }],
+    [t.dossier, { name: 'dossier' }],
+    [t.feedback, { name: 'feedback' }],
   ];
   return (
     <>
       <h1>{t.appTitle}</h1>
       <div className="tiles">
-        {tiles.map(([label, screen, icon]) => (
+        {tiles.map(([label, screen]) => (
           <button type="button" key={label} className="tile" onClick={() => go(screen)}>
-            <span aria-hidden="true">{icon}</span> {label}
+            {label}
           </button>
         ))}
       </div>

@@ -20,7 +20,11 @@ interface Props {
 export function Keyboard({ value, onChange, t, mode = 'text', target }: Props) {
   const [method, setMethod] = useState<InputMethod>(mode === 'code' ? 'off' : 'telex');
   const [shift, setShift] = useState(false);
-  const press = (key: string) => onChange(applyKey(value, shift ? key.toUpperCase() : key, method));
+  // Shift is one-shot, like a phone keyboard: the next letter is a capital, then back to lower case.
+  const press = (key: string) => {
+    onChange(applyKey(value, shift ? key.toUpperCase() : key, method));
+    setShift(false);
+  };
   const controls = (
     <>
       <button type="button" className="key wide" aria-label={t.backspace} onClick={() => onChange(Array.from(value).slice(0, -1).join(''))}>

@@ -132,7 +132,14 @@ export function EnrolScreen({ context, id }: { context: SessionContext; id: stri
           />
         )}
         <label className="check">
-          <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} />
+          <input
+            type="checkbox"
+            checked={consent}
+            onChange={(e) => {
+              setConsent(e.target.checked);
+              setProblem(undefined);
+            }}
+          />
           {t.consent}
         </label>
         {problem && (
