@@ -122,7 +122,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       throw new Error(
         `broker: refusing to listen on ${exposed[0]} without a registry (anonymous access is for loopback only); give registry`,
       );
-    log.warn('no registry: anonymous access without ACL (loopback development mode)');
+    log.info('no registry: anonymous access without ACL (loopback development mode)');
   }
 
   const cleanups: (() => Promise<void> | void)[] = [];
