@@ -1,122 +1,140 @@
-import { useEffect, useMemo, useState } from 'react';
-import { keyOf, type LatestValue, type NodeSummary } from './api.js';
-import { type Language, readingLabel, t } from './i18n.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type Alert, api, type CityBranch, type Command, HttpError, type LatestValue, type Me, type NodeSummary } from './api.js';
+import { type Language, t } from './i18n.js';
+import { type LiveHandlers, mergeLatest, useLiveStream } from './live.js';
+import { AlertsPage } from './pages/AlertsPage.js';
+import { AttendancePage } from './pages/AttendancePage.js';
+import { KioskPage } from './pages/KioskPage.js';
+import { LoginForm } from './pages/LoginForm.js';
+import { OverviewPage } from './pages/OverviewPage.js';
+import { RoomPage } from './pages/RoomPage.js';
+import { parseHash, type Route } from './routes.js';
 
-/** Live readings of every classroom, grouped by node; pushed by the ops-center over server-sent events. */
+/** The operator console: fleet overview, rooms, alerts, attendance and kiosk statistics, updated live. */
 export function App() {
   const [language, setLanguage] = useState<Language>('vi');
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [route, setRoute] = useState<Route>(() => parseHash(location.hash));
   const [values, setValues] = useState<Map<string, LatestValue>>(new Map());
-  const [nodes, setNodes] = useState<NodeSummary[]>([]);
-  const [live, setLive] = useState(false);
+  const [fleet, setFleet] = useState<CityBranch[]>([]);
+  const [alerts, setAlerts] = useState<Alert[]>([]);
+  const [commands, setCommands] = useState<Map<string, Command>>(new Map());
 
-  useEffect(() => {
-    const source = new EventSource('api/live');
-    source.addEventListener('open', () => setLive(true));
-    source.addEventListener('error', () => setLive(false));
-    source.addEventListener('latest', (event) => {
-      const batch = JSON.parse((event as MessageEvent<string>).data) as LatestValue[];
-      setValues((previous) => {
-        const next = new Map(previous);
-        for (const value of batch) {
-          const known = next.get(keyOf(value));
-          next.set(keyOf(value), { ...value, unit: value.unit ?? known?.unit });
-        }
-        return next;
-      });
-    });
-    return () => source.close();
+  const loadMe = useCallback(() => {
+    api<Me>('api/me').then(setMe, (error: unknown) => setMe(error instanceof HttpError && error.status === 401 ? null : undefined));
   }, []);
-
+  useEffect(loadMe, [loadMe]);
   useEffect(() => {
-    const load = () =>
-      fetch('api/nodes')
-        .then((response) => response.json() as Promise<NodeSummary[]>)
-        .then(setNodes)
-        .catch(() => undefined);
-    load();
-    const timer = setInterval(load, 5000);
-    return () => clearInterval(timer);
+    const onHash = () => setRoute(parseHash(location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
   }, []);
-
   useEffect(() => {
     document.documentElement.lang = language;
   }, [language]);
 
-  const groups = useMemo(() => {
-    const byNode = new Map<string, LatestValue[]>();
-    for (const value of values.values()) {
-      const key = `${value.site}/${value.node}`;
-      byNode.set(key, [...(byNode.get(key) ?? []), value]);
-    }
-    return [...byNode].sort(([a], [b]) => a.localeCompare(b));
-  }, [values]);
+  const signedIn = !!me;
+  const loadFleet = useCallback(() => {
+    api<CityBranch[]>('api/fleet').then(setFleet, () => undefined);
+  }, []);
+  const loadAlerts = useCallback(() => {
+    api<Alert[]>('api/alerts?active=true').then(setAlerts, () => undefined);
+  }, []);
+  useEffect(() => {
+    if (!signedIn) return;
+    loadFleet();
+    loadAlerts();
+    api<Command[]>('api/commands').then(
+      (list) => setCommands(new Map(list.map((c) => [c.id, c]))),
+      () => undefined,
+    );
+  }, [signedIn, loadFleet, loadAlerts]);
 
-  const time = new Intl.DateTimeFormat(language === 'vi' ? 'vi-VN' : 'en-GB', { timeStyle: 'medium' });
-  const number = new Intl.NumberFormat(language === 'vi' ? 'vi-VN' : 'en-GB', { maximumFractionDigits: 1 });
+  // Handlers are created once; they only call state setters.
+  const handlers = useRef<LiveHandlers>({
+    latest: (batch) => setValues((previous) => mergeLatest(previous, batch)),
+    fleet: () => loadFleet(),
+    alert: () => loadAlerts(),
+    command: (command) => setCommands((previous) => new Map(previous).set(command.id, command)),
+  }).current;
+  const live = useLiveStream(handlers, signedIn);
+
+  const nodes = useMemo(
+    () => fleet.flatMap((c) => c.wards.flatMap((w) => w.sites.flatMap((s) => s.rooms.flatMap((r) => r.nodes)))),
+    [fleet],
+  );
+  const nodeIndex = useMemo(() => new Map<string, NodeSummary>(nodes.map((n) => [`${n.site}/${n.node}`, n])), [nodes]);
+
+  const logout = async () => {
+    await api('api/logout', { method: 'POST' }).catch(() => undefined);
+    setMe(null);
+  };
+
+  const nav: [Route['page'], string, string][] = [
+    ['overview', '#/', t('navOverview', language)],
+    ['alerts', '#/alerts', `${t('navAlerts', language)}${alerts.length ? ` (${alerts.length})` : ''}`],
+    ['attendance', '#/attendance', t('navAttendance', language)],
+    ['kiosk', '#/kiosk', t('navKiosk', language)],
+  ];
 
   return (
     <>
       <header>
         <h1>LopHoc · {t('title', language)}</h1>
-        <p role="status" className={live ? 'live' : 'connecting'}>
-          {live ? t('live', language) : t('connecting', language)}
-        </p>
+        {signedIn && (
+          <p role="status" className={live ? 'live' : 'connecting'}>
+            {live ? t('live', language) : t('connecting', language)}
+          </p>
+        )}
+        {me?.username && (
+          <span className="who">
+            {me.username} · {me.role}
+          </span>
+        )}
+        {me?.username && (
+          <button type="button" onClick={logout}>
+            {t('logout', language)}
+          </button>
+        )}
         <button type="button" onClick={() => setLanguage(language === 'vi' ? 'en' : 'vi')}>
           {t('language', language)}
         </button>
       </header>
-      <main>
-        {groups.length === 0 && <p>{t('noData', language)}</p>}
-        {groups.map(([key, rows]) => {
-          const summary = nodes.find((node) => `${node.site}/${node.node}` === key);
-          return (
-            <section key={key} aria-label={key}>
-              <h2>
-                {summary?.room ? `${summary.room} · ` : ''}
-                {key}{' '}
-                {summary && (
-                  <span className={summary.online ? 'badge online' : 'badge offline'}>
-                    {summary.online ? t('online', language) : t('offline', language)}
-                  </span>
-                )}
-              </h2>
-              <table>
-                <caption>
-                  {t('readingsOf', language)} {key}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('device', language)}</th>
-                    <th scope="col">{t('reading', language)}</th>
-                    <th scope="col">{t('value', language)}</th>
-                    <th scope="col">{t('updated', language)}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows
-                    .sort((a, b) => keyOf(a).localeCompare(keyOf(b)))
-                    .map((row) => {
-                      const device = summary?.devices.find((d) => d.device === row.device);
-                      return (
-                        <tr key={keyOf(row)} className={device?.online === false ? 'stale' : undefined}>
-                          <td>{device?.name ?? row.device}</td>
-                          <td>{readingLabel(row.name, language)}</td>
-                          <td className="value" data-reading={keyOf(row)}>
-                            {number.format(row.value)}
-                            {row.unit ? ` ${row.unit}` : ''}
-                          </td>
-                          <td>
-                            <time dateTime={new Date(row.ts).toISOString()}>{time.format(row.ts)}</time>
-                          </td>
-                        </tr>
-                      );
-                    })}
-                </tbody>
-              </table>
-            </section>
-          );
-        })}
-      </main>
+      {me === null && <LoginForm language={language} onLoggedIn={loadMe} />}
+      {signedIn && (
+        <>
+          <nav aria-label={t('navigation', language)}>
+            {nav.map(([page, href, label]) => (
+              <a key={page} href={href} aria-current={route.page === page ? 'page' : undefined}>
+                {label}
+              </a>
+            ))}
+          </nav>
+          {me.setupRequired && <p className="notice">{t('setupRequired', language)}</p>}
+          {route.page === 'overview' && <OverviewPage language={language} fleet={fleet} values={values} nodeIndex={nodeIndex} />}
+          {route.page === 'room' && (
+            <RoomPage
+              language={language}
+              site={route.site}
+              room={route.room}
+              nodes={nodes.filter((n) => n.site === route.site && (n.room ?? n.node) === route.room)}
+              values={values}
+              commands={commands}
+              canCommand={me.role !== 'viewer' && !me.setupRequired}
+            />
+          )}
+          {route.page === 'alerts' && (
+            <AlertsPage
+              language={language}
+              active={alerts}
+              canAcknowledge={me.role !== 'viewer' && !me.setupRequired}
+              onChange={loadAlerts}
+            />
+          )}
+          {route.page === 'attendance' && <AttendancePage language={language} />}
+          {route.page === 'kiosk' && <KioskPage language={language} />}
+        </>
+      )}
     </>
   );
 }

@@ -14,9 +14,72 @@ const text = {
   updated: { vi: 'Cập nhật', en: 'Updated' },
   online: { vi: 'Trực tuyến', en: 'Online' },
   offline: { vi: 'Mất kết nối', en: 'Offline' },
+  unknown: { vi: 'Chưa rõ', en: 'Unknown' },
   language: { vi: 'English', en: 'Tiếng Việt' },
   readingsOf: { vi: 'Số đo của', en: 'Readings of' },
+  navOverview: { vi: 'Tổng quan', en: 'Overview' },
+  navAlerts: { vi: 'Cảnh báo', en: 'Alerts' },
+  navAttendance: { vi: 'Điểm danh', en: 'Attendance' },
+  navKiosk: { vi: 'Thống kê kiosk', en: 'Kiosk statistics' },
+  navigation: { vi: 'Điều hướng', en: 'Navigation' },
+  fleet: { vi: 'Mạng lưới thiết bị', en: 'Fleet' },
+  nodesOnline: { vi: 'nút trực tuyến', en: 'nodes online' },
+  nodesOffline: { vi: 'nút mất kết nối', en: 'nodes offline' },
+  devicesOnline: { vi: 'thiết bị hoạt động', en: 'devices up' },
+  devicesOffline: { vi: 'thiết bị lỗi', en: 'devices down' },
+  liveReadings: { vi: 'Số đo trực tiếp', en: 'Live readings' },
+  showMore: { vi: 'Xem thêm', en: 'Show more' },
+  room: { vi: 'Phòng', en: 'Room' },
+  back: { vi: '← Tổng quan', en: '← Overview' },
+  devices: { vi: 'Thiết bị trong phòng', en: 'Devices in the room' },
+  state: { vi: 'Trạng thái', en: 'State' },
+  reason: { vi: 'Lý do', en: 'Reason' },
+  lastSeen: { vi: 'Lần cuối', en: 'Last seen' },
+  commands: { vi: 'Lệnh', en: 'Commands' },
+  commandHistory: { vi: 'Lệnh đã gửi', en: 'Commands sent' },
+  method: { vi: 'Lệnh', en: 'Command' },
+  by: { vi: 'Người gửi', en: 'Sent by' },
+  status: { vi: 'Trạng thái', en: 'Status' },
+  result: { vi: 'Kết quả', en: 'Result' },
+  chartOf: { vi: 'Biểu đồ', en: 'Chart of' },
+  pointsLastHour: { vi: 'điểm trong 1 giờ qua', en: 'points in the last hour' },
+  activeAlerts: { vi: 'Cảnh báo đang mở', en: 'Active alerts' },
+  alertHistory: { vi: 'Lịch sử cảnh báo', en: 'Alert history' },
+  noAlerts: { vi: 'Không có cảnh báo nào.', en: 'No alerts.' },
+  severity: { vi: 'Mức độ', en: 'Severity' },
+  rule: { vi: 'Quy tắc', en: 'Rule' },
+  target: { vi: 'Đối tượng', en: 'Target' },
+  message: { vi: 'Nội dung', en: 'Message' },
+  raised: { vi: 'Bắt đầu', en: 'Raised' },
+  cleared: { vi: 'Kết thúc', en: 'Cleared' },
+  acknowledge: { vi: 'Xác nhận', en: 'Acknowledge' },
+  acknowledgedBy: { vi: 'Đã xác nhận bởi', en: 'Acknowledged by' },
+  day: { vi: 'Ngày', en: 'Day' },
+  downloadCsv: { vi: 'Tải CSV', en: 'Download CSV' },
+  session: { vi: 'Buổi học', en: 'Class session' },
+  present: { vi: 'có mặt', en: 'present' },
+  card: { vi: 'Thẻ', en: 'Card' },
+  firstTap: { vi: 'Quẹt thẻ lúc', en: 'First tap' },
+  unscheduled: { vi: 'Ngoài giờ học', en: 'Outside sessions' },
+  noAttendance: { vi: 'Chưa có lượt quẹt thẻ nào trong ngày.', en: 'No card taps that day.' },
+  center: { vi: 'Trung tâm', en: 'Center' },
+  kioskSessions: { vi: 'Lượt sử dụng', en: 'Sessions' },
+  searches: { vi: 'Lượt tìm kiếm', en: 'Searches' },
+  enrolments: { vi: 'Đăng ký', en: 'Enrolments' },
+  ratings: { vi: 'Đánh giá', en: 'Ratings' },
+  averageRating: { vi: 'Điểm trung bình', en: 'Average rating' },
+  noKiosk: { vi: 'Chưa có số liệu kiosk.', en: 'No kiosk data yet.' },
+  login: { vi: 'Đăng nhập', en: 'Log in' },
+  logout: { vi: 'Đăng xuất', en: 'Log out' },
+  username: { vi: 'Tên đăng nhập', en: 'Username' },
+  password: { vi: 'Mật khẩu', en: 'Password' },
+  setupRequired: {
+    vi: 'Chưa có tài khoản điều hành: bảng điều khiển chỉ xem. Tạo tài khoản bằng lệnh lophoc-ops-center user add.',
+    en: 'No operator account yet: the console is read-only. Create one with lophoc-ops-center user add.',
+  },
 } as const;
+
+export type TextKey = keyof typeof text;
 
 const readingNames: Record<string, Record<Language, string>> = {
   temperature: { vi: 'Nhiệt độ', en: 'Temperature' },
@@ -24,12 +87,48 @@ const readingNames: Record<string, Record<Language, string>> = {
   co2: { vi: 'CO₂', en: 'CO₂' },
   noise: { vi: 'Độ ồn', en: 'Noise' },
   sound_level: { vi: 'Độ ồn', en: 'Sound level' },
+  lamp_hours: { vi: 'Giờ đèn chiếu', en: 'Lamp hours' },
 };
 
-export function t(key: keyof typeof text, language: Language): string {
+const statusNames: Record<string, Record<Language, string>> = {
+  queued: { vi: 'Đang chờ', en: 'Queued' },
+  sent: { vi: 'Đã gửi', en: 'Sent' },
+  done: { vi: 'Hoàn thành', en: 'Done' },
+  failed: { vi: 'Thất bại', en: 'Failed' },
+  expired: { vi: 'Hết hạn', en: 'Expired' },
+  critical: { vi: 'Nghiêm trọng', en: 'Critical' },
+  warning: { vi: 'Cảnh báo', en: 'Warning' },
+  info: { vi: 'Thông tin', en: 'Info' },
+};
+
+const commandNames: Record<string, Record<Language, string>> = {
+  power_on: { vi: 'Bật nguồn', en: 'Power on' },
+  power_off: { vi: 'Tắt nguồn', en: 'Power off' },
+  'power-on': { vi: 'Bật nguồn', en: 'Power on' },
+  'power-off': { vi: 'Tắt nguồn', en: 'Power off' },
+};
+
+export function t(key: TextKey, language: Language): string {
   return text[key][language];
 }
 
 export function readingLabel(name: string, language: Language): string {
   return readingNames[name]?.[language] ?? name;
+}
+
+export function statusLabel(status: string, language: Language): string {
+  return statusNames[status]?.[language] ?? status;
+}
+
+export function commandLabel(method: string, language: Language): string {
+  return commandNames[method]?.[language] ?? method;
+}
+
+export function formats(language: Language) {
+  const locale = language === 'vi' ? 'vi-VN' : 'en-GB';
+  return {
+    time: new Intl.DateTimeFormat(locale, { timeStyle: 'medium', timeZone: 'Asia/Ho_Chi_Minh' }),
+    dateTime: new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' }),
+    number: new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }),
+  };
 }

@@ -360,7 +360,7 @@ export function seedCourses(count = 240, seed = 20_261_128): Course[] {
       title: `${topic.name} ${level}`.normalize('NFC'),
       summary: `Học ${topic.learn}.`.normalize('NFC'),
       description: [
-        `Khóa ${topic.name.toLowerCase()} ${level} dành cho ${audience.toLowerCase()}, ${sessions} buổi, học ${mode === 'online' ? 'trực tuyến qua Zoom' : `tại ${center.name}`}.`,
+        `Khóa “${topic.name} ${level}” dành cho ${audience.charAt(0).toLowerCase()}${audience.slice(1)}, ${sessions} buổi, học ${mode === 'online' ? 'trực tuyến qua Zoom' : `tại ${center.name}`}.`,
         `Nội dung: ${topic.learn}. Học viên được thực hành ngay trên lớp và nhận giấy chứng nhận hoàn thành khóa học.`,
         feeVnd === 0
           ? 'Khóa học miễn phí, do Ủy ban nhân dân phường hỗ trợ.'

@@ -1,0 +1,155 @@
+import { useState } from 'react';
+import { api, type Command, HttpError, keyOf, type LatestValue, type NodeSummary } from '../api.js';
+import { commandLabel, formats, type Language, statusLabel, t } from '../i18n.js';
+import { Chart } from './Chart.js';
+import { ReadingsTable } from './OverviewPage.js';
+
+const COMMAND_TTL_SECONDS = 120;
+
+function DeviceState({ online, language }: { online: boolean | undefined; language: Language }) {
+  if (online === undefined) return <span className="badge">{t('unknown', language)}</span>;
+  return <span className={online ? 'badge online' : 'badge offline'}>{online ? t('online', language) : t('offline', language)}</span>;
+}
+
+/** One room: its nodes and devices with their state, live charts, command buttons and their results. */
+export function RoomPage({
+  language,
+  site,
+  room,
+  nodes,
+  values,
+  commands,
+  canCommand,
+}: {
+  language: Language;
+  site: string;
+  room: string;
+  nodes: NodeSummary[];
+  values: Map<string, LatestValue>;
+  commands: Map<string, Command>;
+  canCommand: boolean;
+}) {
+  const { dateTime, time } = formats(language);
+  const [error, setError] = useState<string | undefined>();
+  const here = new Set(nodes.map((n) => `${n.site}/${n.node}`));
+  const readings = [...values.values()].filter((v) => here.has(`${v.site}/${v.node}`)).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+  const sent = [...commands.values()].filter((c) => here.has(`${c.site}/${c.node}`)).sort((a, b) => b.createdAt - a.createdAt);
+
+  const send = async (node: NodeSummary, device: string, method: string) => {
+    try {
+      setError(undefined);
+      await api<Command>('api/commands', {
+        method: 'POST',
+        body: { site: node.site, node: node.node, device, method, ttlSeconds: COMMAND_TTL_SECONDS },
+      });
+    } catch (failure) {
+      setError(failure instanceof HttpError ? failure.message : String(failure));
+    }
+  };
+
+  return (
+    <main>
+      <section className="wide" aria-label={`${t('room', language)} ${room}`}>
+        <p>
+          <a href="#/">{t('back', language)}</a>
+        </p>
+        <h2>
+          {room} · {site}
+        </h2>
+        <table>
+          <caption>{t('devices', language)}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('device', language)}</th>
+              <th scope="col">{t('state', language)}</th>
+              <th scope="col">{t('reason', language)}</th>
+              <th scope="col">{t('lastSeen', language)}</th>
+              <th scope="col">{t('commands', language)}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {nodes.flatMap((node) => [
+              <tr key={node.node} className="node-row">
+                <th scope="row">{node.node}</th>
+                <td>
+                  <DeviceState online={node.online} language={language} />
+                </td>
+                <td>{node.outboxDepth ? `outbox ${node.outboxDepth}` : ''}</td>
+                <td>
+                  <time dateTime={new Date(node.lastSeen).toISOString()}>{dateTime.format(node.lastSeen)}</time>
+                </td>
+                <td />
+              </tr>,
+              ...node.devices.map((device) => (
+                <tr key={`${node.node}/${device.device}`}>
+                  <th scope="row">{device.name ?? device.device}</th>
+                  <td>
+                    <DeviceState online={node.online ? device.online : false} language={language} />
+                  </td>
+                  <td>{device.reason ?? ''}</td>
+                  <td>
+                    {device.since ? <time dateTime={new Date(device.since).toISOString()}>{dateTime.format(device.since)}</time> : ''}
+                  </td>
+                  <td>
+                    {(device.commands ?? []).map((method) => (
+                      <button
+                        key={method}
+                        type="button"
+                        disabled={!canCommand}
+                        aria-label={`${commandLabel(method, language)} ${device.name ?? device.device}`}
+                        onClick={() => send(node, device.device, method)}
+                      >
+                        {commandLabel(method, language)}
+                      </button>
+                    ))}
+                  </td>
+                </tr>
+              )),
+            ])}
+          </tbody>
+        </table>
+        {error && <p role="alert">{error}</p>}
+      </section>
+      {nodes.map((node) => {
+        const rows = readings.filter((v) => v.node === node.node);
+        return rows.length ? (
+          <section key={node.node} className="wide">
+            <ReadingsTable nodeKey={`${node.site}/${node.node}`} rows={rows} summary={node} language={language} />
+            <div className="charts">
+              {rows.map((row) => (
+                <Chart key={keyOf(row)} reading={row} latest={values.get(keyOf(row))} language={language} />
+              ))}
+            </div>
+          </section>
+        ) : null;
+      })}
+      <section className="wide" aria-label={t('commandHistory', language)}>
+        <table>
+          <caption>{t('commandHistory', language)}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('updated', language)}</th>
+              <th scope="col">{t('device', language)}</th>
+              <th scope="col">{t('method', language)}</th>
+              <th scope="col">{t('by', language)}</th>
+              <th scope="col">{t('status', language)}</th>
+              <th scope="col">{t('result', language)}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {sent.slice(0, 50).map((command) => (
+              <tr key={command.id}>
+                <td>{time.format(command.createdAt)}</td>
+                <td>{command.device}</td>
+                <td>{commandLabel(command.method, language)}</td>
+                <td>{command.by}</td>
+                <td className={`command-${command.status}`}>{statusLabel(command.status, language)}</td>
+                <td>{command.error ?? (command.result === undefined ? '' : JSON.stringify(command.result))}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+    </main>
+  );
+}
