@@ -87,10 +87,18 @@ export async function startKioskBrowserMode(options: BrowserModeOptions): Promis
       })),
     );
   };
-  const sync = async () => {
-    const result = await cache.sync();
-    if (result.ok && result.changed) rebuildIndex();
-    if (!result.ok) log.warn({ reason: result.reason }, 'catalog sync failed; serving the last snapshot');
+  let syncing: Promise<void> | undefined;
+  const sync = () => {
+    syncing ??= cache
+      .sync()
+      .then((result) => {
+        if (result.ok && result.changed) rebuildIndex();
+        if (!result.ok) log.warn({ reason: result.reason }, 'catalog sync failed; serving the last snapshot');
+      })
+      .finally(() => {
+        syncing = undefined;
+      });
+    return syncing;
   };
   let flushing: Promise<unknown> = Promise.resolve();
   const flush = () => {
@@ -182,7 +190,14 @@ export async function startKioskBrowserMode(options: BrowserModeOptions): Promis
     db.close();
     throw error;
   }
-  const timers = [setInterval(() => void sync(), syncIntervalMs), setInterval(() => void flush(), flushIntervalMs)];
+  // While the catalog is stale (the last sync failed), retry at the outbox pace: an ETag makes it cheap.
+  const timers = [
+    setInterval(() => void sync(), syncIntervalMs),
+    setInterval(() => {
+      void flush();
+      if (cache.snapshot().stale) void sync();
+    }, flushIntervalMs),
+  ];
   for (const timer of timers) timer.unref();
   log.info({ url: `http://${host}:${boundPort}/` }, 'kiosk browser mode listening');
 

@@ -22,24 +22,37 @@ const MAX_QUERY_WORDS = 8;
  */
 export class SearchIndex {
   private readonly vocabulary: string[] = [];
-  private readonly postings = new Map<string, Map<number, number>>();
+  private readonly postingDocs: Int32Array[] = [];
+  private readonly postingWeights: Float32Array[] = [];
   private readonly ids: string[] = [];
+  // Scratch space reused by every search: a keystroke allocates almost nothing.
+  private readonly score: Float64Array;
+  private readonly matched: Uint8Array;
+  private readonly wordBest: Float32Array;
 
   constructor(documents: readonly SearchDocument[]) {
+    const postings = new Map<string, Map<number, number>>();
     documents.forEach((document, index) => {
       this.ids.push(document.id);
       for (const field of document.fields) {
         for (const word of foldedWords(field.text)) {
-          let posting = this.postings.get(word);
+          let posting = postings.get(word);
           if (!posting) {
             posting = new Map();
-            this.postings.set(word, posting);
-            this.vocabulary.push(word);
+            postings.set(word, posting);
           }
           posting.set(index, Math.max(posting.get(index) ?? 0, field.weight));
         }
       }
     });
+    for (const [word, posting] of postings) {
+      this.vocabulary.push(word);
+      this.postingDocs.push(Int32Array.from(posting.keys()));
+      this.postingWeights.push(Float32Array.from(posting.values()));
+    }
+    this.score = new Float64Array(documents.length);
+    this.matched = new Uint8Array(documents.length);
+    this.wordBest = new Float32Array(documents.length);
   }
 
   get size(): number {
@@ -55,45 +68,62 @@ export class SearchIndex {
   search(query: string, limit = 50): SearchHit[] {
     const words = foldedWords(query.slice(0, MAX_QUERY_LENGTH)).slice(0, MAX_QUERY_WORDS);
     if (words.length === 0) return [];
-    const scores = new Map<number, { score: number; matched: number }>();
+    const { score, matched, wordBest } = this;
+    const touched: number[] = [];
     words.forEach((word, position) => {
-      const isLast = position === words.length - 1;
-      const perDocument = new Map<number, number>();
-      for (const [candidate, quality] of this.matchVocabulary(word, isLast)) {
-        for (const [document, weight] of this.postings.get(candidate)!) {
-          const value = quality * weight;
-          if (value > (perDocument.get(document) ?? 0)) perDocument.set(document, value);
+      const wordTouched: number[] = [];
+      for (const [term, quality] of this.matchVocabulary(word, position === words.length - 1)) {
+        const docs = this.postingDocs[term]!;
+        const weights = this.postingWeights[term]!;
+        for (let i = 0; i < docs.length; i++) {
+          const document = docs[i]!;
+          const value = quality * weights[i]!;
+          if (wordBest[document] === 0) wordTouched.push(document);
+          if (value > wordBest[document]!) wordBest[document] = value;
         }
       }
-      for (const [document, value] of perDocument) {
-        const entry = scores.get(document);
-        if (entry) {
-          entry.score += value;
-          entry.matched += 1;
-        } else scores.set(document, { score: value, matched: 1 });
+      for (const document of wordTouched) {
+        if (matched[document] === 0) touched.push(document);
+        score[document] = score[document]! + wordBest[document]!;
+        matched[document] = matched[document]! + 1;
+        wordBest[document] = 0;
       }
     });
     let best = 0;
-    for (const entry of scores.values()) best = Math.max(best, entry.matched);
-    const hits: SearchHit[] = [];
-    for (const [document, entry] of scores) {
-      if (entry.matched === best) hits.push({ id: this.ids[document]!, score: entry.score });
+    for (const document of touched) if (matched[document]! > best) best = matched[document]!;
+    // Keep the `limit` best in a small sorted array: cheaper than sorting thousands of one-letter matches.
+    const top: number[] = [];
+    const better = (a: number, b: number) => score[a]! > score[b]! || (score[a] === score[b] && this.ids[a]! < this.ids[b]!);
+    for (const document of touched) {
+      if (matched[document] === best && (top.length < limit || better(document, top[top.length - 1]!))) {
+        let at = top.length;
+        while (at > 0 && better(document, top[at - 1]!)) at--;
+        top.splice(at, 0, document);
+        if (top.length > limit) top.pop();
+      }
     }
-    return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).slice(0, limit);
+    const hits = top.map((document) => ({ id: this.ids[document]!, score: score[document]! }));
+    for (const document of touched) {
+      score[document] = 0;
+      matched[document] = 0;
+    }
+    return hits;
   }
 
-  private matchVocabulary(word: string, allowPrefix: boolean): [string, number][] {
-    const matches: [string, number][] = [];
+  /** Vocabulary entries (by index) the query word matches, with the quality of each match. */
+  private matchVocabulary(word: string, allowPrefix: boolean): [number, number][] {
+    const matches: [number, number][] = [];
     const maxEdits = word.length >= 8 ? 2 : word.length >= 3 ? 1 : 0;
-    for (const candidate of this.vocabulary) {
-      if (candidate === word) matches.push([candidate, 1]);
-      else if (candidate.startsWith(word) && (allowPrefix || word.length >= 3)) matches.push([candidate, 0.8]);
+    for (let term = 0; term < this.vocabulary.length; term++) {
+      const candidate = this.vocabulary[term]!;
+      if (candidate === word) matches.push([term, 1]);
+      else if (candidate.startsWith(word) && (allowPrefix || word.length >= 3)) matches.push([term, 0.8]);
       else if (maxEdits > 0 && Math.abs(candidate.length - word.length) <= maxEdits) {
         const distance = boundedEditDistance(word, candidate, maxEdits);
-        if (distance <= maxEdits) matches.push([candidate, 0.5]);
+        if (distance <= maxEdits) matches.push([term, 0.5]);
       } else if (maxEdits > 0 && candidate.length > word.length) {
         // A typo in a word still being typed: compare with the candidate's prefix of the same length.
-        if (boundedEditDistance(word, candidate.slice(0, word.length), 1) <= 1 && allowPrefix) matches.push([candidate, 0.4]);
+        if (allowPrefix && boundedEditDistance(word, candidate.slice(0, word.length), 1) <= 1) matches.push([term, 0.4]);
       }
     }
     return matches;
