@@ -1,5 +1,5 @@
 import type { AedesOptions } from 'aedes';
-import AsyncRedisPersistence from 'aedes-persistence-redis/asyncPersistence.js';
+import redisPersistence from 'aedes-persistence-redis';
 import MQEmitterRedis from 'mqemitter-redis';
 import { SqlitePersistence } from './sqlite-persistence.js';
 
@@ -28,7 +28,8 @@ export async function openStorage(options: StorageOptions): Promise<BrokerStorag
       const url = new URL(options.url);
       if (url.protocol !== 'redis:') throw new TypeError(`storage.url must be redis://host:port, got ${options.url}`);
       const address = { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0) };
-      const persistence = new AsyncRedisPersistence(address);
+      // The package's main export wraps its async class so that its async iterators reach aedes as streams.
+      const persistence = redisPersistence(address);
       const mq = MQEmitterRedis({ connectionString: options.url });
       return {
         kind: 'redis',

@@ -23,10 +23,15 @@ declare module 'qlobber/aedes/qlobber-sub.js' {
   }
 }
 
-declare module 'aedes-persistence-redis/asyncPersistence.js' {
-  export default class AsyncRedisPersistence {
-    constructor(options: { host?: string; port?: number; db?: number; maxSessionDelivery?: number });
+declare module 'aedes-persistence-redis' {
+  interface RedisPersistence {
     setup(broker: unknown): Promise<void>;
     destroy(): Promise<void>;
   }
+  export default function redisPersistence(options: {
+    host?: string;
+    port?: number;
+    db?: number;
+    maxSessionDelivery?: number;
+  }): RedisPersistence;
 }

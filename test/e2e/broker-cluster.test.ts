@@ -1,0 +1,99 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Credentials, Registry } from '@lophoc/broker';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type Spawned, spawnTs } from '../support/processes.js';
+import type { Daemon } from '../support/servers/daemon.js';
+import { startRedis } from '../support/servers/redis.js';
+
+const SITE = 'ttht-cho-quan';
+const BASE = `lophoc/v1/${SITE}/gw-p101`;
+
+/**
+ * DESIGN §7 cluster mode on real processes: two `lophoc-broker` processes share sessions and routing through a
+ * throwaway redis-server (mqemitter-redis + aedes-persistence-redis) and one registry file.
+ */
+describe('broker cluster on Redis', () => {
+  let dir: string;
+  let redis: Daemon;
+  let gateway: Credentials;
+  let service: Credentials;
+  const brokers: { process: Spawned; url: string }[] = [];
+  const clients: MqttClient[] = [];
+
+  async function startNode(id: string) {
+    const port = await freePort();
+    const child = spawnTs('broker/src/main.ts', ['--data', dir, '--port', String(port), '--storage', redis.url, '--id', id], {
+      LOG_LEVEL: 'info',
+    });
+    const deadline = Date.now() + 15_000;
+    while (!/broker listening/.test(child.stdout() + child.stderr())) {
+      if (child.child.exitCode !== null || Date.now() > deadline) throw new Error(`broker ${id} did not start: ${child.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const node = { process: child, url: `mqtt://127.0.0.1:${port}` };
+    brokers.push(node);
+    return node;
+  }
+
+  async function client(url: string, credentials: Credentials, options: mqtt.IClientOptions = {}) {
+    const c = await mqtt.connectAsync(url, { ...credentials, clientId: credentials.username, reconnectPeriod: 0, ...options });
+    c.on('error', () => {});
+    clients.push(c);
+    return c;
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lophoc-cluster-'));
+    redis = await startRedis();
+    const registry = Registry.open(join(dir, 'registry.db'));
+    registry.addSite({ id: 'hcm', kind: 'city', name: 'Thành phố Hồ Chí Minh' });
+    registry.addSite({ id: 'cho-quan', kind: 'ward', name: 'Phường Chợ Quán', parent: 'hcm' });
+    registry.addSite({ id: SITE, kind: 'learning-center', name: 'Trung tâm học tập cộng đồng Chợ Quán', parent: 'cho-quan' });
+    gateway = await registry.provisionNode({ site: SITE, node: 'gw-p101', kind: 'gateway' });
+    service = await registry.ensureServiceAccount({ username: 'ops-center', role: 'service' });
+    registry.close();
+  }, 20_000);
+
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    for (const broker of brokers) {
+      broker.process.child.kill('SIGTERM');
+      await broker.process.exit;
+    }
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('routes a publish on broker A to a subscriber on broker B', async () => {
+    const a = await startNode('district-a');
+    const b = await startNode('district-b');
+    const hub = await client(b.url, service, { clientId: 'ops-center-live' });
+    const seen: string[] = [];
+    hub.on('message', (topic, payload) => seen.push(`${topic} ${payload}`));
+    await hub.subscribeAsync('lophoc/v1/#', { qos: 1 });
+    const node = await client(a.url, gateway);
+    await node.publishAsync(`${BASE}/th-1/telemetry`, '{"v":1,"seq":1}', { qos: 1 });
+    await expect.poll(() => seen, { timeout: 10_000 }).toContain(`${BASE}/th-1/telemetry {"v":1,"seq":1}`);
+  });
+
+  it('gives a persistent session on killed broker A what was queued for it when it reconnects to B', async () => {
+    const [a, b] = brokers as [(typeof brokers)[number], (typeof brokers)[number]];
+    const hub = await client(a.url, service, { clientId: 'ops-center', clean: false });
+    await hub.subscribeAsync(`lophoc/v1/+/+/cmd/result`, { qos: 1 });
+    a.process.child.kill('SIGKILL');
+    await a.process.exit;
+
+    const node = await client(b.url, gateway);
+    await node.publishAsync(`${BASE}/cmd/result`, '{"v":1,"id":"c-1","ok":true}', { qos: 1 });
+    await node.publishAsync(`${BASE}/cmd/result`, '{"v":1,"id":"c-2","ok":true}', { qos: 1 });
+
+    const back = await mqtt.connectAsync(b.url, { ...service, clientId: 'ops-center', clean: false, reconnectPeriod: 0 });
+    clients.push(back);
+    const received: string[] = [];
+    back.on('message', (_topic, payload) => received.push(payload.toString()));
+    await expect.poll(() => received, { timeout: 10_000 }).toEqual(['{"v":1,"id":"c-1","ok":true}', '{"v":1,"id":"c-2","ok":true}']);
+  });
+});
