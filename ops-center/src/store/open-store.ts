@@ -6,5 +6,6 @@ export type StoreConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres';
 /** SQLite by default; PostgreSQL for city scale (DESIGN §7). */
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.kind === 'sqlite') return new SqliteStore(config.file);
-  throw new Error(`PostgreSQL store is not available yet (${config.url.replace(/:[^:@/]*@/, ':***@')})`);
+  const { PostgresStore } = await import('./postgres-store.js');
+  return PostgresStore.connect(config.url);
 }
