@@ -98,16 +98,23 @@ export class LineDriver implements DeviceDriver {
     const { terminator, prompt } = profile.codec;
     const deadline = Date.now() + timeoutMs;
     await this.waitForGreeting(timeoutMs);
+    // Some devices echo each command before answering (BenQ RS-232): the echo is not the reply.
+    const echo = request.replace(/[\r\n]/g, '').replace(/\s+$/, '');
+    const isEcho = (token: LineToken) =>
+      token.kind === 'line' && (token.text.trim() === echo || `${token.text.trim()}${terminator}` === echo);
     const tokens = await this.channel.request(
       () => {
         const prefix = this.digest ?? '';
         this.digest = undefined;
         link.write(prefix + request);
       },
-      (received) => (prompt ? received.at(-1)?.kind === 'prompt' : received.length > 0),
+      (received) => (prompt ? received.at(-1)?.kind === 'prompt' : received.some((token) => !isEcho(token))),
       Math.max(1, deadline - Date.now()),
     );
-    return tokens.map((token) => (token.kind === 'prompt' ? (prompt ?? '') : prompt ? token.text + terminator : token.text)).join('');
+    return tokens
+      .filter((token) => !isEcho(token))
+      .map((token) => (token.kind === 'prompt' ? (prompt ?? '') : prompt ? token.text + terminator : token.text.trim()))
+      .join('');
   }
 
   private async poll(reading: LineReading): Promise<void> {

@@ -1,8 +1,12 @@
-import type { Command } from '@lophoc/device-profiles';
+import { type Command, type LineProfile, parseProfile } from '@lophoc/device-profiles';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { encodeWrite } from '../devices/modbus-poller.js';
+import { RecordingSink } from '../test-support/recording-sink.js';
 import { Backoff } from '../transports/backoff.js';
+import { ByteLink } from '../transports/link.js';
 import { CommandError } from './driver.js';
+import { LineDriver } from './line-driver.js';
 import { renderTemplate, validateParams } from './params.js';
 import { parseGreeting, pjlinkDigest } from './pjlink-auth.js';
 import { schedulePolls } from './poll-schedule.js';
@@ -123,5 +127,61 @@ describe('timing', () => {
     expect(starts.length).toBe(count);
     expect(starts[0]).toBeGreaterThanOrEqual(45);
     for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(175); // 30 busy + 100 + 50
+  });
+});
+
+describe('line driver with an echoing device (BenQ RS-232, vectors README)', () => {
+  /** A BenQ projector in a few lines: echoes `*pow=?#` before answering `*POW=ON#`. */
+  class EchoingProjector extends ByteLink {
+    readonly name = 'benq-test';
+    readonly isUp = true;
+    readonly downReason = undefined;
+    start(): void {}
+    async stop(): Promise<void> {}
+    write(bytes: Buffer | string): void {
+      const command = bytes.toString().replace(/\r/g, '');
+      const answer =
+        command === '*pow=?#'
+          ? '*POW=ON#'
+          : command === '*ltim=?#'
+            ? '*LTIM=1383#'
+            : command === '*pow=on#'
+              ? '*POW=ON#'
+              : '*Illegal format#';
+      setTimeout(() => this.emit('data', Buffer.from(`\r\n${command}\r\n${answer}\r\n`)), 5);
+    }
+  }
+
+  it('skips the echo and reads the answer; the worked example of docs/devices.md', async () => {
+    const profile = parseProfile(
+      [
+        'id: benq-rs232',
+        'vendor: BenQ',
+        'model: RS-232 projector',
+        'category: projector',
+        'transport: { serial: { baudRate: 115200 } }',
+        'codec: { kind: line, terminator: "#" }',
+        'readings:',
+        '  - { name: lamp_hours, unit: h, intervalMs: 100, request: "\\r*ltim=?#\\r", parse: { regex: \'\\*LTIM=(\\d+)\' } }',
+        'commands:',
+        '  - { name: power_on, request: "\\r*pow=on#\\r", reply: { expect: "POW=ON" } }',
+        '  - { name: bogus, request: "\\r*bogus#\\r", reply: { expect: "OK" } }',
+      ].join('\n'),
+      'benq-rs232.yaml',
+    );
+    const sink = new RecordingSink();
+    const driver = new LineDriver({
+      device: 'benq',
+      profile: profile as LineProfile,
+      link: new EchoingProjector(),
+      sink,
+      log: pino({ level: 'silent' }),
+      offlineAfterMisses: 1,
+    });
+    driver.start();
+    await expect.poll(() => sink.values('benq', 'lamp_hours')).toContain(1383);
+    await expect(driver.execute('power_on')).resolves.toEqual({ reply: '*POW=ON' });
+    await expect(driver.execute('bogus')).rejects.toThrow('"bogus" was refused: "*Illegal format"');
+    await driver.stop();
   });
 });

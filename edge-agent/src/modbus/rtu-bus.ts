@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { access } from 'node:fs/promises';
 import modbusSerial from 'modbus-serial';
 import { Backoff, type BackoffOptions } from '../transports/backoff.js';
 import type { SerialSettings } from '../transports/serial-link.js';
@@ -177,7 +178,21 @@ export class ModbusRtuBus extends EventEmitter<BusEvents> {
     if (this.endpoint.kind === 'rtu') await client.connectRTUBuffered(this.endpoint.path, { ...this.endpoint.settings });
     else await client.connectTCP(this.endpoint.host, { port: this.endpoint.port });
     client.on('close', () => this.lost(client, `${this.describe()} closed (unplugged?)`));
+    if (this.endpoint.kind === 'rtu') this.watchPresence(client, this.endpoint.path);
     return client;
+  }
+
+  /** The device node disappearing is the sure sign of an unplug (a pending read may never fail; see SerialLink). */
+  private watchPresence(client: Client, path: string): void {
+    const timer = setInterval(() => {
+      if (this.closed || client !== this.client) return clearInterval(timer);
+      access(path).catch(() => {
+        clearInterval(timer);
+        this.lost(client, `${this.describe()} disappeared (unplugged?)`);
+        client.close(() => undefined);
+      });
+    }, 1000);
+    timer.unref();
   }
 
   private lost(client: Client, reason: string): void {

@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { ByteLink, LinkDownError } from './link.js';
@@ -21,10 +22,14 @@ export class SerialLink extends ByteLink {
   private started = false;
   private readonly backoff: Backoff;
 
+  private presence: NodeJS.Timeout | undefined;
+
   constructor(
     readonly name: string,
     private readonly settings: SerialSettings,
     backoff: BackoffOptions = {},
+    /** How often to check that the device node still exists (see `watchPresence`). */
+    private readonly presenceCheckMs = 1000,
   ) {
     super();
     this.backoff = new Backoff(backoff);
@@ -71,6 +76,7 @@ export class SerialLink extends ByteLink {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.presence) clearInterval(this.presence);
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -92,12 +98,29 @@ export class SerialLink extends ByteLink {
       port.on('data', (chunk: Buffer) => this.emit('data', chunk));
       port.on('error', (e) => this.lost(`${this.name}: ${e.message}`, port));
       port.on('close', () => this.lost(`${this.name} closed (unplugged?)`, port));
+      this.watchPresence(port);
       this.emit('up');
     });
   }
 
+  /**
+   * A pty whose other end vanished, or some USB-serial drivers, leave a read pending forever instead of failing it;
+   * the device node disappearing (/dev/ttyUSB0, a by-id link, a pty link) is the sure sign of an unplug.
+   */
+  private watchPresence(port: SerialPort): void {
+    if (this.presence) clearInterval(this.presence);
+    this.presence = setInterval(() => {
+      access(this.name).catch(() => this.lost(`${this.name} disappeared (unplugged?)`, port));
+    }, this.presenceCheckMs);
+    this.presence.unref();
+  }
+
   private lost(reason: string, port?: SerialPort): void {
     if (this.stopped || (port && port !== this.port)) return;
+    if (port && this.presence) {
+      clearInterval(this.presence);
+      this.presence = undefined;
+    }
     const wasUp = this.reason === undefined;
     const first = this.reason === 'not opened yet';
     this.reason = reason;
