@@ -8,6 +8,7 @@ import { AlertEngine } from './alerts/engine.js';
 import { WebhookNotifier } from './alerts/webhook.js';
 import { addUser } from './auth/users.js';
 import { Commands } from './commands/commands.js';
+import { type ContentApiOptions, registerContentApi } from './content/index.js';
 import { loadSitesFile } from './fleet/sites-file.js';
 import type { OpsContext } from './http/context.js';
 import { LiveHub } from './http/live.js';
@@ -42,7 +43,12 @@ export interface OpsCenterOptions {
   sitesFile?: string;
   /** Creates this account at start if no account exists yet (first admin of a fresh install). */
   initialAdmin?: { username: string; password: string };
-  /** Mounted on the HTTP server before the console (the kiosk content API). */
+  /**
+   * The kiosk content API (ops-center/src/content), on the same server; its SQLite file defaults to
+   * `dataDir/content.db`. `false` leaves it out.
+   */
+  content?: false | (Omit<ContentApiOptions, 'db'> & { db?: ContentApiOptions['db'] });
+  /** More plugins mounted on the HTTP server before the console. */
   httpPlugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
@@ -143,7 +149,16 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
     app = await buildHttpServer({
       context,
       consoleDir: options.consoleDir ?? CONSOLE_DIR,
-      plugins: options.httpPlugins ?? [],
+      plugins: [
+        ...(options.content === false
+          ? []
+          : [
+              async (server: FastifyInstance) => {
+                await registerContentApi(server, { db: join(dataDir, 'content.db'), ...options.content });
+              },
+            ]),
+        ...(options.httpPlugins ?? []),
+      ],
       onRoute: (route) => routes.push(route),
     });
     await app.ready();
