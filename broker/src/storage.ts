@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import type { Readable } from 'node:stream';
 import type { AedesOptions } from 'aedes';
 import redisPersistence from 'aedes-persistence-redis';
 import MQEmitterRedis from 'mqemitter-redis';
@@ -16,12 +18,34 @@ export interface BrokerStorage {
   close(): Promise<void>;
 }
 
+interface ResumablePersistence {
+  outgoingStream(client: { id: string }): Readable;
+}
+
+/** aedes' default in-memory persistence (its bundled types describe the CommonJS export wrongly). */
+const memoryPersistence = createRequire(import.meta.url)('aedes-persistence') as () => ResumablePersistence;
+
+/**
+ * aedes reads `outgoingStream` only to resume a session, so a queued PUBLISH that already has a message id
+ * was sent before and is being re-sent: [MQTT-3.3.1-1] requires DUP = 1 then. aedes 1.2 copies `dup` from
+ * the stored packet but never sets it (the fix belongs in its emptyQueue, lib/handlers/connect.js), and the
+ * persistence contract (abstract suite) wants stored packets unchanged, so it is done here, between the two.
+ */
+export function setDupOnRedelivery<P extends ResumablePersistence>(persistence: P): P {
+  const outgoingStream = persistence.outgoingStream.bind(persistence);
+  persistence.outgoingStream = (client) =>
+    outgoingStream(client).map((packet: { cmd?: string; messageId?: number | null }) =>
+      packet.cmd === 'publish' && typeof packet.messageId === 'number' ? { ...packet, dup: true } : packet,
+    );
+  return persistence;
+}
+
 export async function openStorage(options: StorageOptions): Promise<BrokerStorage> {
   switch (options.kind) {
     case 'memory':
-      return { kind: 'memory', aedesOptions: {}, async close() {} };
+      return { kind: 'memory', aedesOptions: { persistence: setDupOnRedelivery(memoryPersistence()) }, async close() {} };
     case 'sqlite': {
-      const persistence = new SqlitePersistence({ file: options.file });
+      const persistence = setDupOnRedelivery(new SqlitePersistence({ file: options.file }));
       return { kind: 'sqlite', aedesOptions: { persistence }, close: () => persistence.destroy() };
     }
     case 'redis': {
@@ -29,7 +53,7 @@ export async function openStorage(options: StorageOptions): Promise<BrokerStorag
       if (url.protocol !== 'redis:') throw new TypeError(`storage.url must be redis://host:port, got ${options.url}`);
       const address = { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0) };
       // The package's main export wraps its async class so that its async iterators reach aedes as streams.
-      const persistence = redisPersistence(address);
+      const persistence = setDupOnRedelivery(redisPersistence(address));
       const mq = MQEmitterRedis({ connectionString: options.url });
       return {
         kind: 'redis',

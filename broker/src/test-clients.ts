@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { connect as netConnect } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { generate } from 'mqtt-packet';
+import { generate, type Packet, parser as parser_ } from 'mqtt-packet';
 
 /** Real MQTT.js clients for the broker tests: no automatic reconnect, so a refusal is seen as one. */
 export async function connect(url: string, options: IClientOptions = {}): Promise<MqttClient> {
@@ -92,4 +92,58 @@ export function sendOversizedPublish(
       socket.write(generate({ cmd: 'publish', topic, payload: Buffer.alloc(payloadBytes), qos: 0, retain: false, dup: false }));
     });
   });
+}
+
+/** A byte-level MQTT 3.1.1 client (mqtt-packet over a socket): for behaviour MQTT.js hides, like withholding PUBACK. */
+export class RawClient {
+  readonly received: Packet[] = [];
+  closed = false;
+  private constructor(private readonly socket: Socket) {
+    const parser = parser_({ protocolVersion: 4 });
+    parser.on('packet', (packet: Packet) => this.received.push(packet));
+    socket.on('data', (chunk: Buffer) => parser.parse(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  static async open(port: number): Promise<RawClient> {
+    const socket = netConnect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    return new RawClient(socket);
+  }
+
+  send(packet: Packet): void {
+    this.socket.write(generate(packet));
+  }
+
+  /** Waits for the next packet of `cmd` not yet taken, and takes it. */
+  async next(cmd: Packet['cmd'], timeoutMs = 5000): Promise<Packet> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.received.findIndex((packet) => packet.cmd === cmd);
+      if (index >= 0) return this.received.splice(index, 1)[0] as Packet;
+      if (Date.now() > deadline)
+        throw new Error(`no ${cmd} within ${timeoutMs} ms (got ${this.received.map((p) => p.cmd).join(', ') || 'nothing'})`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async connect(clientId: string, options: { clean?: boolean; keepalive?: number } = {}): Promise<Packet> {
+    this.send({
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: options.clean ?? true,
+      keepalive: options.keepalive ?? 30,
+      clientId,
+    });
+    return this.next('connack');
+  }
+
+  /** Drops the TCP connection without DISCONNECT, as a power cut would. */
+  destroy(): void {
+    this.socket.destroy();
+  }
 }

@@ -26,6 +26,7 @@ declare module 'qlobber/aedes/qlobber-sub.js' {
 declare module 'aedes-persistence-redis' {
   interface RedisPersistence {
     setup(broker: unknown): Promise<void>;
+    outgoingStream(client: { id: string }): import('node:stream').Readable;
     destroy(): Promise<void>;
   }
   export default function redisPersistence(options: {
