@@ -1,10 +1,13 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKioskBrowserMode } from '../../kiosk-app/src/browser/server.js';
 import { buildRenderer, KioskRig } from '../../kiosk-app/test/kiosk-rig.js';
 import { launchChromium } from '../support/chromium.js';
-import { ROOT } from '../support/processes.js';
+import { freePort, ROOT } from '../support/processes.js';
 
 /**
  * Every citizen journey of issue #7 in Debian Chromium, driven by roles and accessible names only, against the
@@ -99,6 +102,16 @@ describe('kiosk citizen journeys (Chromium, browser mode)', () => {
     await page.getByRole('button', { name: 'Xoá hết' }).click();
     await typeKeys('phong van tin hco');
     await expect.poll(async () => (await list.getByRole('heading').first().textContent()) ?? '').toMatch(/^Tin học văn phòng/);
+    // VNI and the tone picker.
+    await page.getByRole('button', { name: 'Xoá hết' }).click();
+    await page.getByRole('button', { name: 'VNI' }).click();
+    await typeKeys('tie6ng1 hoa');
+    await expect.poll(() => page.getByRole('searchbox', { name: 'Từ khóa tìm kiếm' }).inputValue()).toBe('tiếng hoa');
+    await page.getByRole('button', { name: 'Dấu ngã' }).click();
+    await expect.poll(() => page.getByRole('searchbox', { name: 'Từ khóa tìm kiếm' }).inputValue()).toBe('tiếng hoã');
+    await page.getByRole('button', { name: 'Bỏ dấu' }).click();
+    await expect.poll(async () => (await list.getByRole('heading').first().textContent()) ?? '').toMatch(/^Tiếng Hoa/);
+    await page.getByRole('button', { name: 'TELEX' }).click();
     await page.getByRole('button', { name: 'Xoá hết' }).click();
     await typeKeys('qqqqqqq');
     await expect.poll(() => page.getByRole('status').last().textContent()).toBe('Không tìm thấy khóa học phù hợp. Hãy thử từ khác.');
@@ -263,6 +276,13 @@ describe('kiosk: offline, idle wipe, accessibility (Chromium)', () => {
     await page.getByRole('button', { name: /Chạm để bắt đầu/ }).click();
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Đang dùng dữ liệu đã lưu (mất kết nối)');
     await shot(page, 'offline');
+    await page.getByRole('button', { name: 'Tra cứu hồ sơ' }).click();
+    await page.getByRole('textbox', { name: 'Mã hồ sơ' }).fill('000.25.30.H29-261120-0012');
+    await page.getByRole('button', { name: 'Tra cứu', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toBe('Không kết nối được hệ thống một cửa. Vui lòng thử lại sau ít phút.');
+    await page.getByRole('button', { name: 'Trang chính' }).click();
     await openFirstCourse();
     await typeKeys('Phamj Thij Xuaan Mai');
     await expect.poll(() => page.getByRole('textbox', { name: 'Họ và tên' }).inputValue()).toBe('Phạm Thị Xuân Mai');
@@ -340,5 +360,33 @@ describe('kiosk: offline, idle wipe, accessibility (Chromium)', () => {
       }
     }
     await page.close();
+  });
+});
+
+describe('kiosk with no content API ever reached (Chromium)', () => {
+  it('says so in a sentence, never a blank screen, and still takes feedback', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lophoc-kiosk-nocontent-'));
+    const kiosk = await startKioskBrowserMode({
+      contentApiUrl: `http://127.0.0.1:${await freePort()}/api/content/v1`,
+      dataDir: dir,
+      port: 0,
+      log: pino({ level: 'silent' }),
+    });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      await page.goto(kiosk.url);
+      await page.getByRole('button', { name: /Chạm để bắt đầu/ }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toBe('Chưa có danh mục khóa học. Vui lòng quay lại sau.');
+      await page.getByRole('button', { name: 'Góp ý' }).click();
+      await page.getByRole('textbox', { name: 'Nội dung góp ý' }).fill('Ki-ốt chưa có khóa học.');
+      await page.getByRole('button', { name: 'Gửi góp ý' }).click();
+      await expect.poll(() => page.getByRole('status').last().textContent()).toBe('Cảm ơn góp ý của bạn.');
+      expect(kiosk.outboxDepth()).toBe(1);
+    } finally {
+      await browser.close();
+      await kiosk.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -49,8 +49,10 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
   const [large, setLarge] = useState(false);
   const [contrast, setContrast] = useState(false);
   const [catalog, setCatalog] = useState<Catalog>(EMPTY);
-  const [catalogError, setCatalogError] = useState(false);
+  // undefined until the first answer; true when the kiosk cannot give a catalog (none cached yet, or it failed).
+  const [catalogError, setCatalogError] = useState<boolean | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
+  const [scan, setScan] = useState<ScanEvent | undefined>();
   const t = STRINGS[lang];
 
   const dispatch = useCallback(
@@ -62,7 +64,7 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
     api.catalog().then(
       (loaded) => {
         setCatalog(loaded);
-        setCatalogError(false);
+        setCatalogError(loaded.courses.length === 0);
       },
       () => setCatalogError(true),
     );
@@ -96,6 +98,7 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
       setLarge(false);
       setContrast(false);
       setNotice(undefined);
+      setScan(undefined); // the last CCCD scan must not outlive the session
       setSessionKey((key) => key + 1);
       loadCatalog();
       dispatch({ type: 'wiped' });
@@ -103,7 +106,6 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
   }, [idle.name, api, dispatch, loadCatalog]);
 
   // Scans reach the session through state; a receipt scanned anywhere opens the dossier lookup.
-  const [scan, setScan] = useState<ScanEvent | undefined>();
   const sessionRef = useRef<{ go(screen: Screen): void; screen: Screen } | undefined>(undefined);
   useEffect(
     () =>
@@ -135,7 +137,7 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
         t={t}
         lang={lang}
         catalog={catalog}
-        catalogError={catalogError}
+        catalogError={catalogError === true}
         scan={scan}
         sessionRef={sessionRef}
         notice={notice ? (t[notice as 'scanUnknown'] as string) : undefined}
@@ -182,7 +184,14 @@ function Session(props: {
   const { api, t, lang, catalog, scan, bar } = props;
   const [history, setHistory] = useState<Screen[]>([{ name: 'home' }]);
   const screen = history.at(-1)!;
-  const go = useCallback((next: Screen) => setHistory((stack) => (next.name === 'home' ? [next] : [...stack, next])), []);
+  // A double tap must not push the same screen twice (two enrolment forms, two keys).
+  const go = useCallback(
+    (next: Screen) =>
+      setHistory((stack) =>
+        next.name === 'home' ? [next] : JSON.stringify(stack.at(-1)) === JSON.stringify(next) ? stack : [...stack, next],
+      ),
+    [],
+  );
   props.sessionRef.current = { go, screen };
   const courses = useMemo(() => new Map(catalog.courses.map((course) => [course.id, course])), [catalog]);
   const procedures = useMemo(() => new Map(catalog.procedures.map((procedure) => [procedure.id, procedure])), [catalog]);
