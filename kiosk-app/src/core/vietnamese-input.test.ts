@@ -31,6 +31,19 @@ describe('Telex', () => {
     ['aww', 'aw'],
     ['asz', 'a'],
     ['Hoaf', 'Hoà'],
+    ['giuwowngf', 'giường'],
+    ['quyeenr', 'quyển'],
+    ['gif', 'gì'],
+    ['muwas', 'mứa'],
+    ['huouw', 'hươu'],
+    ['Nguyeenx', 'Nguyễn'],
+    ['thuowr', 'thuở'],
+    ['tiw', 'tiw'],
+    ['muownj', 'mượn'],
+    ['huow', 'huơ'],
+    ['thuowng', 'thương'],
+    ['quow', 'quơ'],
+    ['uoww', 'uow'],
   ])('%s → %s', (keys, expected) => {
     expect(typeKeys(keys, 'telex')).toBe(expected.normalize('NFC'));
   });
@@ -55,6 +68,7 @@ describe('VNI', () => {
     ['tie6ng1', 'tiếng'],
     ['Vie65t', 'Việt'],
     ['nguo72i', 'người'],
+    ['thuo73', 'thuở'],
     ['d9i', 'đi'],
     ['hoa2', 'hoà'],
     ['a11', 'a1'],

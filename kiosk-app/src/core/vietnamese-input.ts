@@ -42,7 +42,7 @@ export function applyKey(text: string, key: string, method: InputMethod): string
   const parsed = parseWord(word);
   if (!parsed) return text + key;
   const next = method === 'telex' ? applyTelex(parsed, key) : applyVni(parsed, key);
-  return head + composeWord(next);
+  return head + composeWord(hornBothAfterUo(next));
 }
 
 interface Word {
@@ -95,12 +95,14 @@ function applyShape(word: Word, key: string, shape: Shape, bases: string[]): Wor
     const u = nucleus.find((i) => lower(letters[i]!) === 'u' && letters[i + 1] && lower(letters[i + 1]!) === 'o');
     if (u !== undefined) {
       const o = u + 1;
-      if (letters[u]!.shape === 'horn' && letters[o]!.shape === 'horn') {
+      if (letters[o]!.shape === 'horn') {
         letters[u]!.shape = 'none';
         letters[o]!.shape = 'none';
         return literal({ ...word, letters }, key);
       }
-      letters[u]!.shape = 'horn';
+      // At the end of a word "uo" + horn is "uơ" (thuở, huơ); a letter typed after it makes it "ươ" (see
+      // hornBothAfterUo). A ư typed explicitly keeps its horn.
+      if (o < letters.length - 1 || letters[u]!.shape === 'horn') letters[u]!.shape = 'horn';
       letters[o]!.shape = 'horn';
       return { ...word, letters };
     }
@@ -163,6 +165,19 @@ function applyVni(word: Word, key: string): Word {
   if (key === '8') return applyShape(word, key, 'breve', ['a']);
   if (key === '9') return applyStroke(word, key);
   return literal(word, key);
+}
+
+/** "uơ" followed by another letter is always "ươ" (mượn, người, thương); "qu" + "ơ" keeps its plain u. */
+function hornBothAfterUo(word: Word): Word {
+  const letters = word.letters;
+  for (let i = 0; i + 2 < letters.length; i++) {
+    const [u, o] = [letters[i]!, letters[i + 1]!];
+    const afterQ = i > 0 && lower(letters[i - 1]!) === 'q';
+    if (lower(u) === 'u' && u.shape === 'none' && lower(o) === 'o' && o.shape === 'horn' && !afterQ) {
+      return { ...word, letters: letters.map((letter, index) => (index === i ? { ...letter, shape: 'horn' } : letter)) };
+    }
+  }
+  return word;
 }
 
 /**

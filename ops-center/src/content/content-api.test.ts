@@ -98,6 +98,19 @@ describe('kiosk content API', () => {
     expect(await seats()).toBe(Math.max(before - 1, 0));
   });
 
+  it('takes a rating only for a dossier that exists', async () => {
+    const rate = (dossierCode: string, key: string) =>
+      fetch(`${base}/intake/rating`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key, dossierCode, score: 4, createdAt: Date.now() }),
+      });
+    expect((await rate('000.25.30.h29-261121-0003', 'rating-test-01')).status).toBe(201);
+    const unknown = await rate('000.25.30.H29-261121-0999', 'rating-test-02');
+    expect(unknown.status).toBe(422);
+    expect(((await unknown.json()) as { error: string }).error).toContain('dossierCode');
+  });
+
   it('refuses bad intake naming the field', async () => {
     const response = await fetch(`${base}/intake/enrolment`, {
       method: 'POST',

@@ -78,6 +78,17 @@ export async function registerContentApi(app: FastifyInstance, options: ContentA
       if (!db.prepare('SELECT 1 FROM content_courses WHERE id = ?').get(courseId))
         return reply.code(422).send({ error: `courseId: no course "${courseId}"` });
     }
+    if (kind === 'rating') {
+      // A rating is tied to a dossier: refuse one for a code the source says does not exist. If the source is
+      // down the rating is kept (it came from a kiosk that had just looked the dossier up).
+      const rating = parsed.data as { dossierCode: string };
+      rating.dossierCode = rating.dossierCode.trim().toUpperCase();
+      const known = await dossiers.lookup(rating.dossierCode).then(
+        (dossier) => dossier !== undefined,
+        () => true,
+      );
+      if (!known) return reply.code(422).send({ error: `dossierCode: no dossier "${rating.dossierCode}"` });
+    }
     const created = storeIntake(db, kind as keyof typeof intakeSchemas, parsed.data.key, parsed.data);
     return reply.code(created ? 201 : 200).send({ key: parsed.data.key, stored: created ? 'new' : 'already' });
   });
