@@ -56,6 +56,7 @@ describe('kiosk citizen journeys (Chromium, browser mode)', () => {
     await page.getByRole('group', { name: 'Lĩnh vực' }).getByRole('button', { name: 'Ngoại ngữ' }).click();
     await page.getByRole('group', { name: 'Nơi học' }).getByRole('button', { name: 'Trung tâm học tập cộng đồng phường Chợ Lớn' }).click();
     await page.getByRole('group', { name: 'Buổi học' }).getByRole('button', { name: 'Tối' }).click();
+    await page.getByRole('group', { name: 'Ngày học' }).getByRole('button', { name: 'Trong tuần' }).click();
     await shot(page, 'browse');
     const list = page.getByRole('list', { name: 'Khóa học' });
     const count = await list.getByRole('listitem').count();
@@ -63,6 +64,7 @@ describe('kiosk citizen journeys (Chromium, browser mode)', () => {
     for (const text of await list.getByRole('listitem').allTextContents()) {
       expect(text).toContain('Trung tâm học tập cộng đồng phường Chợ Lớn');
       expect(text).toMatch(/(18|19):\d\d–/);
+      expect(text).toMatch(/Thứ [2-6]/);
     }
     const firstTitle = (await list.getByRole('heading').first().textContent())!;
     await list.getByRole('button', { name: `Xem chi tiết: ${firstTitle}` }).click();

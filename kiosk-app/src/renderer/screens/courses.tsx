@@ -56,13 +56,17 @@ export function CourseBrowser({ context }: { context: SessionContext }) {
   const [category, setCategory] = useState<string | undefined>();
   const [center, setCenter] = useState<string | undefined>();
   const [timeOfDay, setTimeOfDay] = useState<TimeOfDay | undefined>();
+  const [days, setDays] = useState<'weekdays' | 'weekend' | undefined>();
   const categories = useMemo(
     () => [...new Set(catalog.courses.map((c) => c.category))].sort((a, b) => a.localeCompare(b, 'vi')),
     [catalog],
   );
   const courses = catalog.courses.filter(
     (c) =>
-      (!category || c.category === category) && (!center || c.centerId === center) && (!timeOfDay || c.schedule.timeOfDay === timeOfDay),
+      (!category || c.category === category) &&
+      (!center || c.centerId === center) &&
+      (!timeOfDay || c.schedule.timeOfDay === timeOfDay) &&
+      (!days || c.schedule.days.some((day) => (day === 'T7' || day === 'CN') === (days === 'weekend'))),
   );
   const chips = <T extends string>(label: string, options: [T, string][], value: T | undefined, set: (value: T | undefined) => void) => (
     <fieldset className="chips">
@@ -101,6 +105,15 @@ export function CourseBrowser({ context }: { context: SessionContext }) {
         ],
         timeOfDay,
         setTimeOfDay,
+      )}
+      {chips<'weekdays' | 'weekend'>(
+        t.days,
+        [
+          ['weekdays', t.weekdays],
+          ['weekend', t.weekend],
+        ],
+        days,
+        setDays,
       )}
       <CourseList courses={courses} context={context} />
     </>
