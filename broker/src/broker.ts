@@ -8,6 +8,7 @@ import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'a
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
+import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { type PacketTooLarge, SizeLimitedConnection } from './packet-guard.js';
@@ -61,6 +62,8 @@ export interface BrokerOptions {
   /** Where sessions live: memory (default), a SQLite file, or Redis (cluster mode). */
   storage?: StorageOptions;
   limits?: Partial<BrokerLimits>;
+  /** Bridge selected topics to the city's broker, buffering on disk while it is unreachable. */
+  cityUplink?: Omit<CityUplinkOptions, 'aedes' | 'log'>;
   /** How often the registry file is checked for revocations and rotations made by the CLI. */
   registryPollMs?: number;
 }
@@ -216,6 +219,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const tlsUrl = started.tlsPort !== undefined ? `mqtts://${options.tls?.host ?? host}:${started.tlsPort}` : undefined;
     const wsUrl =
       started.wsPort !== undefined ? `ws://${options.ws?.host ?? host}:${started.wsPort}${options.ws?.path ?? '/mqtt'}` : undefined;
+    if (options.cityUplink) {
+      const uplink = await startCityUplink({ ...options.cityUplink, aedes, log: log.child({ part: 'city-uplink' }) });
+      cleanups.push(() => uplink.stop());
+    }
     let provisioningUrl: string | undefined;
     if (options.provisioning && registry) {
       const provisioningHost = options.provisioning.host ?? host;

@@ -91,6 +91,16 @@ describe('lophoc-broker serve options', () => {
       provisioning: { port: 8884, publicHost: 'mqtt.quan5.example' },
     });
     expect(serveOptions(['--storage', 'redis://127.0.0.1:6379'], env).storage).toEqual({ kind: 'redis', url: 'redis://127.0.0.1:6379' });
+    expect(
+      serveOptions(['--city-url', 'mqtts://city.example:8883', '--city-topic', 'lophoc/v1/+/+/state', '--city-prefix', 'q5/'], env)
+        .cityUplink,
+    ).toEqual({
+      upstream: { url: 'mqtts://city.example:8883', username: undefined, password: undefined, clientId: 'lophoc-broker' },
+      patterns: ['lophoc/v1/+/+/state'],
+      topicPrefix: 'q5/',
+      bufferFile: join(dir, 'city-uplink.db'),
+    });
+    expect(() => serveOptions(['--city-url', 'mqtts://city.example:8883'], env)).toThrow('--city-url needs at least one --city-topic');
     expect(() => serveOptions(['--port', '70000'], env)).toThrow('--port must be 0-65535, got 70000');
     expect(() => serveOptions(['--storage', 'leveldb'], env)).toThrow(/--storage must be sqlite, memory or redis/);
   });

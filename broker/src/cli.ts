@@ -12,6 +12,8 @@ Serve (the default command):
   lophoc-broker [serve] [--data DIR] [--host H] [--port 1883] [--tls-port 8883 --cert FILE --key FILE]
                 [--ws-port 8083] [--provisioning-port 8884] [--public-host NAME]
                 [--storage sqlite|memory|redis://host:6379] [--id NAME] [--allow-anonymous]
+                [--city-url mqtts://city:8883 --city-username U --city-client-id ID --city-prefix district/q5/
+                 --city-topic FILTER ...]   (password in LOPHOC_CITY_PASSWORD)
 Registry (on DIR/registry.db; --data or LOPHOC_BROKER_DATA, default ./data/broker):
   lophoc-broker site add --id ID --kind city|ward|school|learning-center|room --name NAME [--parent ID]
   lophoc-broker site list
@@ -64,6 +66,11 @@ export function serveOptions(args: string[], env: NodeJS.ProcessEnv): Omit<Broke
       storage: { type: 'string' },
       id: { type: 'string' },
       'allow-anonymous': { type: 'boolean' },
+      'city-url': { type: 'string' },
+      'city-username': { type: 'string' },
+      'city-client-id': { type: 'string' },
+      'city-prefix': { type: 'string' },
+      'city-topic': { type: 'string', multiple: true },
     },
     strict: true,
   });
@@ -81,7 +88,23 @@ export function serveOptions(args: string[], env: NodeJS.ProcessEnv): Omit<Broke
   const provisioningPort = port('provisioning-port', values['provisioning-port'] ?? env.LOPHOC_BROKER_PROVISIONING_PORT);
   const anonymous = values['allow-anonymous'] === true;
   if (anonymous && provisioningPort !== undefined) throw new UsageError('--allow-anonymous and --provisioning-port do not go together');
+  const cityUrl = values['city-url'] ?? env.LOPHOC_CITY_URL;
+  const cityTopics = values['city-topic'] ?? [];
+  if (cityUrl && cityTopics.length === 0) throw new UsageError('--city-url needs at least one --city-topic FILTER to forward');
   return {
+    cityUplink: cityUrl
+      ? {
+          upstream: {
+            url: cityUrl,
+            username: values['city-username'] ?? env.LOPHOC_CITY_USERNAME,
+            password: env.LOPHOC_CITY_PASSWORD,
+            clientId: values['city-client-id'] ?? `lophoc-${values.id ?? 'broker'}`,
+          },
+          patterns: cityTopics,
+          topicPrefix: values['city-prefix'] ?? '',
+          bufferFile: join(dir, 'city-uplink.db'),
+        }
+      : undefined,
     id: values.id ?? env.LOPHOC_BROKER_ID,
     host,
     port: port('port', values.port ?? env.LOPHOC_BROKER_PORT) ?? 1883,

@@ -8,6 +8,8 @@ export interface MosquittoOptions {
   /** Mosquitto password file (`$7$` hashes) and ACL file; without them the broker is anonymous. */
   passwordFile?: string;
   aclFile?: string;
+  /** A fixed port (to restart "the same" broker in a test); a free one otherwise. */
+  port?: number;
   /** Extra mosquitto.conf lines. */
   extraConfig?: string[];
 }
@@ -18,7 +20,7 @@ export interface MosquittoOptions {
  */
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Daemon> {
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-mosquitto-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const config = [
     `listener ${port} 127.0.0.1`,
     options.passwordFile ? 'allow_anonymous false' : 'allow_anonymous true',

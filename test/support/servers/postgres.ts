@@ -57,6 +57,20 @@ export async function startPostgres(): Promise<Daemon> {
     'max_connections=50',
   ]);
   const daemon = await spawnDaemon('postgres', command, args, port, `postgres://postgres@127.0.0.1:${port}/postgres`);
+  // The port opens before recovery ends ("the database system is starting up"): wait until it accepts queries.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const ready = await run(join(BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres']).then(
+      () => true,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) {
+      await daemon.stop();
+      throw new Error(`postgres on ${port} did not accept queries within 15 s:\n${daemon.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return {
     ...daemon,
     async stop() {
