@@ -19,7 +19,7 @@ import type {
   UserRecord,
   WriteResult,
 } from './store.js';
-import { emptyWriteResult, nodeSummary } from './write-result.js';
+import { emptyWriteResult, newestPerSeries, nodeSummary, rollups } from './write-result.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS records (
@@ -293,30 +293,7 @@ export class PostgresStore implements Store {
       ['rollup_1h', HOUR],
     ] as const) {
       // Aggregated here first: one statement may not update the same row twice.
-      const buckets = new Map<string, Rollup>();
-      for (const s of samples) {
-        const bucket = s.ts - (s.ts % width);
-        const key = `${s.site}/${s.node}/${s.device}/${s.name}/${bucket}`;
-        const known = buckets.get(key);
-        if (known) {
-          known.count++;
-          known.sum += s.value;
-          known.min = Math.min(known.min, s.value);
-          known.max = Math.max(known.max, s.value);
-        } else
-          buckets.set(key, {
-            site: s.site,
-            node: s.node,
-            device: s.device,
-            name: s.name,
-            bucket,
-            count: 1,
-            sum: s.value,
-            min: s.value,
-            max: s.value,
-          });
-      }
-      const rows = [...buckets.values()];
+      const rows = rollups(samples, width);
       await client.query(
         `INSERT INTO ${table} (site, node, device, name, bucket, count, sum, min, max)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::float8[], $8::float8[], $9::float8[])
@@ -335,13 +312,7 @@ export class PostgresStore implements Store {
         ],
       );
     }
-    const newest = new Map<string, LatestValue>();
-    for (const s of samples) {
-      const key = `${s.site}/${s.node}/${s.device}/${s.name}`;
-      const known = newest.get(key);
-      if (!known || s.ts >= known.ts) newest.set(key, s);
-    }
-    const latest = [...newest.values()];
+    const latest = newestPerSeries(samples);
     const changed = await client.query<{ site: string; node: string; device: string; name: string }>(
       `INSERT INTO latest (site, node, device, name, ts, value)
        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::float8[])

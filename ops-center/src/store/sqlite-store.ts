@@ -19,7 +19,7 @@ import type {
   UserRecord,
   WriteResult,
 } from './store.js';
-import { emptyWriteResult, nodeSummary } from './write-result.js';
+import { emptyWriteResult, newestPerSeries, nodeSummary, rollups } from './write-result.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS records (
@@ -158,8 +158,8 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA);
     const rollup = (table: string) =>
       this.db.prepare(
-        `INSERT INTO ${table} (site, node, device, name, bucket, count, sum, min, max) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET count = count + 1, sum = sum + excluded.sum,
+        `INSERT INTO ${table} (site, node, device, name, bucket, count, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum,
            min = min(min, excluded.min), max = max(max, excluded.max)`,
       );
     this.sql = {
@@ -231,10 +231,14 @@ export class SqliteStore implements Store {
       else result.duplicates++;
       return fresh;
     };
+    const seen = new Map<string, { site: string; node: string }>();
     this.db.transaction(() => {
       for (const message of messages) {
         const { site, node } = message.topic;
-        this.sql.seen.run(site, node, receivedAt);
+        if (!seen.has(`${site}/${node}`)) {
+          seen.set(`${site}/${node}`, { site, node });
+          this.sql.seen.run(site, node, receivedAt); // before state/birth, which update the row
+        }
         switch (message.kind) {
           case 'telemetry': {
             const { device } = message.topic;
@@ -243,13 +247,7 @@ export class SqliteStore implements Store {
               if (!claim(site, node, record.seq, 'telemetry', device, record.ts)) continue;
               for (const [name, value] of Object.entries(record.values)) {
                 this.sql.sample.run(site, node, device, name, record.ts, value);
-                const minute = record.ts - (record.ts % MINUTE);
-                const hour = record.ts - (record.ts % HOUR);
-                this.sql.rollup1m.run(site, node, device, name, minute, value, value, value);
-                this.sql.rollup1h.run(site, node, device, name, hour, value, value, value);
-                const sample = { site, node, device, name, value, ts: record.ts };
-                result.samples.push(sample);
-                if (this.sql.latest.run(site, node, device, name, record.ts, value).changes > 0) result.latest.push(sample);
+                result.samples.push({ site, node, device, name, value, ts: record.ts });
               }
             }
             break;
@@ -315,8 +313,23 @@ export class SqliteStore implements Store {
             break; // cmd and ack are what the ops-center itself publishes
         }
       }
+      if (result.samples.length) this.writeDerived(result);
     })();
     return result;
+  }
+
+  /** Rollups and latest values once per series and bucket per batch, not once per sample. */
+  private writeDerived(result: WriteResult): void {
+    for (const [statement, rows] of [
+      [this.sql.rollup1m, rollups(result.samples, MINUTE)],
+      [this.sql.rollup1h, rollups(result.samples, HOUR)],
+    ] as const) {
+      for (const r of rows) statement.run(r.site, r.node, r.device, r.name, r.bucket, r.count, r.sum, r.min, r.max);
+    }
+    for (const sample of newestPerSeries(result.samples)) {
+      const { site, node, device, name, ts, value } = sample;
+      if (this.sql.latest.run(site, node, device, name, ts, value).changes > 0) result.latest.push(sample);
+    }
   }
 
   async latest(): Promise<LatestValue[]> {

@@ -1,5 +1,5 @@
 import type { BirthPayload } from '@lophoc/protocol';
-import type { NodeSummary, WriteResult } from './store.js';
+import type { LatestValue, NodeSummary, WriteResult } from './store.js';
 
 export function emptyWriteResult(): WriteResult {
   return {
@@ -53,4 +53,55 @@ export function nodeSummary(
       };
     }),
   };
+}
+
+export interface Rollup {
+  site: string;
+  node: string;
+  device: string;
+  name: string;
+  bucket: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** Samples summed per series and `width`-ms bucket (the batch's share of the 1-minute / 1-hour rollups). */
+export function rollups(samples: readonly LatestValue[], width: number): Rollup[] {
+  const buckets = new Map<string, Rollup>();
+  for (const s of samples) {
+    const bucket = s.ts - (s.ts % width);
+    const key = `${s.site}/${s.node}/${s.device}/${s.name}/${bucket}`;
+    const known = buckets.get(key);
+    if (known) {
+      known.count++;
+      known.sum += s.value;
+      known.min = Math.min(known.min, s.value);
+      known.max = Math.max(known.max, s.value);
+    } else
+      buckets.set(key, {
+        site: s.site,
+        node: s.node,
+        device: s.device,
+        name: s.name,
+        bucket,
+        count: 1,
+        sum: s.value,
+        min: s.value,
+        max: s.value,
+      });
+  }
+  return [...buckets.values()];
+}
+
+/** The newest sample of each series (ties: the later one in the batch). */
+export function newestPerSeries(samples: readonly LatestValue[]): LatestValue[] {
+  const newest = new Map<string, LatestValue>();
+  for (const s of samples) {
+    const key = `${s.site}/${s.node}/${s.device}/${s.name}`;
+    const known = newest.get(key);
+    if (!known || s.ts >= known.ts) newest.set(key, s);
+  }
+  return [...newest.values()];
 }
