@@ -92,18 +92,6 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-type Rollup = {
-  site: string;
-  node: string;
-  device: string;
-  name: string;
-  bucket: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-};
-
 /**
  * PostgreSQL store (DESIGN §7, city scale), the same contract as SqliteStore. A batch is one transaction of a
  * few set-based statements (unnest arrays), so throughput does not depend on per-row round trips.
