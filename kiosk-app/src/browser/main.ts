@@ -7,6 +7,7 @@ import { startKioskBrowserMode } from './server.js';
  * LOPHOC_KIOSK_HOST (127.0.0.1), LOPHOC_KIOSK_ID (kiosk-1), LOPHOC_KIOSK_PHONE_URL (where the hand-off QR points).
  */
 const env = process.env;
+let url: string | undefined;
 
 await runMain('lophoc-kiosk-browser', async ({ log }) => {
   const contentApiUrl = env.LOPHOC_CONTENT_API_URL;
@@ -26,6 +27,8 @@ await runMain('lophoc-kiosk-browser', async ({ log }) => {
     ...(env.LOPHOC_KIOSK_PHONE_URL ? { phoneUrl: env.LOPHOC_KIOSK_PHONE_URL } : {}),
     log,
   });
-  process.stdout.write(`lophoc-kiosk-browser: ${kiosk.url}\n`);
+  url = kiosk.url;
   return kiosk;
 });
+// Printed once the signal handlers are in place, so whoever waits for this line may stop us at once.
+if (url) process.stdout.write(`lophoc-kiosk-browser: ${url}\n`);
