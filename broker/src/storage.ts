@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { AedesOptions } from 'aedes';
 import redisPersistence from 'aedes-persistence-redis';
+import mqemitter from 'mqemitter';
 import MQEmitterRedis from 'mqemitter-redis';
+import { withConstantTimeBacklog } from './fifo-queue.js';
 import { SqlitePersistence } from './sqlite-persistence.js';
 
 /**
@@ -40,13 +42,16 @@ export function setDupOnRedelivery<P extends ResumablePersistence>(persistence: 
   return persistence;
 }
 
+/** aedes' default message bus (mqemitter, concurrency 100 as aedes sets it) with an O(1) backlog. */
+const localBus = () => withConstantTimeBacklog(mqemitter({ concurrency: 100, matchEmptyLevels: true }));
+
 export async function openStorage(options: StorageOptions): Promise<BrokerStorage> {
   switch (options.kind) {
     case 'memory':
-      return { kind: 'memory', aedesOptions: { persistence: setDupOnRedelivery(memoryPersistence()) }, async close() {} };
+      return { kind: 'memory', aedesOptions: { persistence: setDupOnRedelivery(memoryPersistence()), mq: localBus() }, async close() {} };
     case 'sqlite': {
       const persistence = setDupOnRedelivery(new SqlitePersistence({ file: options.file }));
-      return { kind: 'sqlite', aedesOptions: { persistence }, close: () => persistence.destroy() };
+      return { kind: 'sqlite', aedesOptions: { persistence, mq: localBus() }, close: () => persistence.destroy() };
     }
     case 'redis': {
       const url = new URL(options.url);
@@ -54,7 +59,7 @@ export async function openStorage(options: StorageOptions): Promise<BrokerStorag
       const address = { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0) };
       // The package's main export wraps its async class so that its async iterators reach aedes as streams.
       const persistence = setDupOnRedelivery(redisPersistence(address));
-      const mq = MQEmitterRedis({ connectionString: options.url });
+      const mq = withConstantTimeBacklog(MQEmitterRedis({ connectionString: options.url, concurrency: 100 }));
       return {
         kind: 'redis',
         aedesOptions: { persistence, mq },
