@@ -71,6 +71,7 @@ export async function startAgent(config: GatewayConfig, log: Logger, options: st
     url: config.mqtt.url,
     username: config.mqtt.username,
     password: config.mqtt.password,
+    ...(config.mqtt.maxPublishRate ? { maxPublishRate: config.mqtt.maxPublishRate } : {}),
     site: config.site,
     node: config.node,
     version: AGENT_VERSION,

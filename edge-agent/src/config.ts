@@ -51,6 +51,8 @@ export const gatewayConfigSchema = z
       url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
       username: z.string().optional(),
       password: z.string().optional(),
+      /** Records published per second at most (the outbox replay pace); the uplink's default when absent. */
+      maxPublishRate: z.number().positive().max(100_000).optional(),
     }),
     /** Where the outbox and other state live. */
     dataDir: z.string().min(1),

@@ -1,0 +1,331 @@
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBroker } from '@lophoc/broker';
+import { startAgent } from '@lophoc/edge-agent';
+import { openPtyPair, type PtyPair } from '@lophoc/simulators';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { SerialPort } from 'serialport';
+
+/**
+ * Issue #3 target: CPU per delivered reading at most 0.2× Node-RED's at the same rate, idle RSS at most half.
+ * Job, the same for both: PORTS serial ports (socat pty pairs) each receive text lines `T=23.4\n` from load
+ * generator processes at RATE lines/s in total; the consumer reads each port, parses the line with a regex and
+ * publishes one MQTT message per line at QoS 1 to an aedes broker in its own process; a subscriber counts.
+ * - ours: lophoc-agent (its own process, production code: SerialLink → LineDecoder → event → SQLite outbox with
+ *   synchronous=FULL → MQTT), a line profile whose event regex takes the value;
+ * - peer: Node-RED 4.1.15 (its own process) with node-red-node-serialport: serial in → function (regex) → mqtt out.
+ * CPU is user+system time of the consumer process (/proc/PID/stat) over the load window; RSS from /proc/PID/status.
+ */
+const PORTS = 10;
+const RATES = [1000, 5000];
+const WINDOW_MS = 10_000;
+const ROLE = process.env.LOPHOC_DEVICES_BENCH_ROLE;
+const log = pino({ level: 'silent' });
+const TICK = 100; // clock ticks per second of /proc/PID/stat on Linux
+
+if (ROLE === 'broker') await runBroker();
+if (ROLE === 'load') await runLoad(JSON.parse(process.env.LOPHOC_DEVICES_BENCH_JOB!) as LoadJob);
+if (ROLE === 'agent') await runAgent(JSON.parse(process.env.LOPHOC_DEVICES_BENCH_JOB!) as AgentJob);
+
+interface LoadJob {
+  paths: string[];
+  linesPerSecondPerPort: number;
+  durationMs: number;
+}
+interface AgentJob {
+  dir: string;
+  brokerUrl: string;
+  paths: string[];
+}
+
+async function runBroker(): Promise<void> {
+  const broker = await startBroker({ port: 0, log });
+  process.send?.(broker.url);
+  process.once('message', async () => {
+    await broker.stop();
+    process.exit(0);
+  });
+}
+
+/** Writes lines to the device ends of its ports in 10 ms bursts until the duration is over, then exits. */
+async function runLoad(job: LoadJob): Promise<void> {
+  const ports = await Promise.all(
+    job.paths.map(
+      (path) =>
+        new Promise<SerialPort>((resolve, reject) => {
+          const port = new SerialPort({ path, baudRate: 115200 }, (error) => (error ? reject(error) : resolve(port)));
+        }),
+    ),
+  );
+  process.send?.('ready');
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  const start = Date.now();
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = Date.now() - start;
+      if (elapsed >= job.durationMs) {
+        clearInterval(timer);
+        return resolve();
+      }
+      const due = Math.floor((elapsed / 1000) * job.linesPerSecondPerPort);
+      const lines: string[] = [];
+      for (; sent < due; sent++) lines.push(`T=${(20 + (sent % 150) / 10).toFixed(1)}\n`);
+      if (lines.length > 0) for (const port of ports) port.write(lines.join(''));
+    }, 10);
+  });
+  await Promise.all(ports.map((port) => new Promise<void>((resolve) => port.drain(() => port.close(() => resolve())))));
+  process.send?.(sent * ports.length);
+  process.exit(0);
+}
+
+async function runAgent(job: AgentJob): Promise<void> {
+  const profiles = join(job.dir, 'profiles');
+  await mkdir(profiles, { recursive: true });
+  await writeFile(
+    join(profiles, 'bench-line-sensor.yaml'),
+    [
+      'id: bench-line-sensor',
+      'vendor: LopHoc',
+      'model: benchmark line sensor',
+      'category: sensor',
+      'transport: { serial: { baudRate: 115200 } }',
+      'codec: { kind: line, terminator: "\\n" }',
+      'events:',
+      "  - { name: reading, parse: { regex: '^T=(-?\\d+\\.\\d)$' } }",
+    ].join('\n'),
+  );
+  const { parseGatewayConfig } = await import('@lophoc/edge-agent');
+  const config = parseGatewayConfig({
+    site: 'bench',
+    node: 'gw-bench',
+    // The default pace (500/s) is for replaying a backlog; here the agent may publish as fast as readings come.
+    mqtt: { url: job.brokerUrl, maxPublishRate: 50_000 },
+    dataDir: join(job.dir, 'agent'),
+    healthIntervalS: 3600,
+    devices: job.paths.map((port, i) => ({ id: `s-${i}`, profile: 'bench-line-sensor', port })),
+  });
+  const agent = await startAgent(config, log, { profilesDir: profiles });
+  process.send?.('ready');
+  process.once('message', async () => {
+    await agent.stop();
+    process.exit(0);
+  });
+}
+
+function forkSelf(role: string, job?: unknown): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, LOPHOC_DEVICES_BENCH_ROLE: role, ...(job ? { LOPHOC_DEVICES_BENCH_JOB: JSON.stringify(job) } : {}) },
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+}
+
+function nextMessage<T>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve(message as T));
+    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+}
+
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICK; // utime, stime
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+interface Consumer {
+  pid: number;
+  stop(): Promise<void>;
+}
+
+interface Measure {
+  offered: number;
+  delivered: number;
+  cpuUsPerMessage: number;
+  idleRssMiB: number;
+  loadRssMiB: number;
+}
+
+async function measure(
+  name: string,
+  rate: number,
+  brokerUrl: string,
+  topic: string,
+  startConsumer: (paths: string[]) => Promise<Consumer>,
+): Promise<Measure> {
+  const dir = await mkdtemp(join(tmpdir(), `lophoc-bench-dev-${name}-`));
+  const pairs: PtyPair[] = [];
+  for (let i = 0; i < PORTS; i++) pairs.push(await openPtyPair(dir, `p${i}`));
+  const counter = await mqtt.connectAsync(brokerUrl, { clientId: `count-${name}-${rate}` });
+  let delivered = 0;
+  counter.on('message', () => delivered++);
+  await counter.subscribeAsync(topic, { qos: 1 });
+  const consumer = await startConsumer(pairs.map((pair) => pair.host));
+  await new Promise((resolve) => setTimeout(resolve, 3000)); // settle: idle RSS after start-up
+  const idleRssMiB = await rssMiB(consumer.pid);
+  const loaders = [0, 1].map((i) =>
+    forkSelf('load', {
+      paths: pairs.filter((_, j) => j % 2 === i).map((p) => p.device),
+      linesPerSecondPerPort: rate / PORTS,
+      durationMs: WINDOW_MS,
+    }),
+  );
+  await Promise.all(loaders.map((loader) => nextMessage(loader)));
+  const before = delivered;
+  const cpuBefore = await cpuMs(consumer.pid);
+  const sentCounts = loaders.map((loader) => nextMessage<number>(loader));
+  for (const loader of loaders) loader.send('go');
+  const offered = (await Promise.all(sentCounts)).reduce((a, b) => a + b, 0);
+  // Let the consumer finish what was sent (at most 5 s more), counting its CPU for it.
+  const target = before + offered;
+  const deadline = Date.now() + 5000;
+  while (delivered < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const cpu = (await cpuMs(consumer.pid)) - cpuBefore;
+  const loadRssMiB = await rssMiB(consumer.pid);
+  const got = delivered - before;
+  await consumer.stop();
+  await counter.endAsync();
+  for (const pair of pairs) await pair.close();
+  await rm(dir, { recursive: true, force: true });
+  return { offered, delivered: got, cpuUsPerMessage: (cpu * 1000) / Math.max(1, got), idleRssMiB, loadRssMiB };
+}
+
+async function startOurs(brokerUrl: string, paths: string[]): Promise<Consumer> {
+  const dir = await mkdtemp(join(tmpdir(), 'lophoc-bench-agent-'));
+  const child = forkSelf('agent', { dir, brokerUrl, paths } satisfies AgentJob);
+  await nextMessage(child);
+  return {
+    pid: child.pid!,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('stop');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startNodeRed(brokerUrl: string, paths: string[]): Promise<Consumer> {
+  const require = createRequire(import.meta.url);
+  const red = join(dirname(require.resolve('node-red/package.json')), 'red.js');
+  const dir = await mkdtemp(join(tmpdir(), 'lophoc-bench-nodered-'));
+  const { hostname, port } = new URL(brokerUrl);
+  const flow: Record<string, unknown>[] = [
+    { id: 'tab', type: 'tab', label: 'bench' },
+    {
+      id: 'broker',
+      type: 'mqtt-broker',
+      broker: hostname,
+      port,
+      clientid: '',
+      protocolVersion: '4',
+      keepalive: '60',
+      cleansession: true,
+      autoConnect: true,
+    },
+    {
+      id: 'parse',
+      type: 'function',
+      z: 'tab',
+      outputs: 1,
+      func: "const m = /^T=(-?\\d+\\.\\d)$/.exec(String(msg.payload).trim());\nif (!m) return null;\nmsg.topic = 'nodered/bench/' + msg.port;\nmsg.payload = JSON.stringify({ ts: Date.now(), value: Number(m[1]) });\nreturn msg;",
+      wires: [['out']],
+    },
+    { id: 'out', type: 'mqtt out', z: 'tab', topic: '', qos: '1', retain: 'false', broker: 'broker', wires: [] },
+  ];
+  paths.forEach((path, i) => {
+    flow.push({
+      id: `port${i}`,
+      type: 'serial-port',
+      serialport: path,
+      serialbaud: '115200',
+      databits: '8',
+      parity: 'none',
+      stopbits: '1',
+      waitfor: '',
+      newline: '\\n',
+      bin: 'false',
+      out: 'char',
+      addchar: '',
+      responsetimeout: '10000',
+    });
+    flow.push({ id: `in${i}`, type: 'serial in', z: 'tab', serial: `port${i}`, wires: [['parse']] });
+  });
+  await writeFile(join(dir, 'flows.json'), JSON.stringify(flow));
+  await writeFile(
+    join(dir, 'settings.js'),
+    `module.exports = { uiHost: '127.0.0.1', uiPort: 0, httpAdminRoot: false, httpNodeRoot: false, flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'info' } } };\n`,
+  );
+  const child = spawn(process.execPath, [red, '--userDir', dir, '--settings', join(dir, 'settings.js')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  // Ready when its MQTT client is connected (it publishes nothing before): wait for the broker to see it.
+  const probe = await mqtt.connectAsync(brokerUrl, { clientId: 'nodered-probe' });
+  const deadline = Date.now() + 30_000;
+  await new Promise((resolve) => setTimeout(resolve, 4000));
+  while (Date.now() < deadline && !/Started flows/.test(output)) await new Promise((resolve) => setTimeout(resolve, 200));
+  await probe.endAsync();
+  if (!/Started flows/.test(output)) {
+    child.kill('SIGKILL');
+    throw new Error(`Node-RED did not start: ${output.slice(-2000)}`);
+  }
+  return {
+    pid: child.pid!,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export default async function devicesBench(): Promise<void> {
+  const broker = forkSelf('broker');
+  const brokerUrl = await nextMessage<string>(broker);
+  const rows: string[] = [];
+  const results: Record<string, Measure> = {};
+  try {
+    for (const rate of RATES) {
+      const ours = await measure('ours', rate, brokerUrl, 'lophoc/v1/bench/gw-bench/+/event', (paths) => startOurs(brokerUrl, paths));
+      const peer = await measure('nodered', rate, brokerUrl, 'nodered/bench/#', (paths) => startNodeRed(brokerUrl, paths));
+      results[`ours-${rate}`] = ours;
+      results[`peer-${rate}`] = peer;
+      rows.push(
+        `${`${rate} lines/s over ${PORTS} ports`.padEnd(30)}` +
+          `${`${ours.delivered}/${ours.offered}`.padStart(14)}${`${peer.delivered}/${peer.offered}`.padStart(14)}` +
+          `${ours.cpuUsPerMessage.toFixed(0).padStart(10)}${peer.cpuUsPerMessage.toFixed(0).padStart(10)}${(ours.cpuUsPerMessage / peer.cpuUsPerMessage).toFixed(2).padStart(8)}` +
+          `${ours.idleRssMiB.toFixed(0).padStart(9)}${peer.idleRssMiB.toFixed(0).padStart(9)}${(ours.idleRssMiB / peer.idleRssMiB).toFixed(2).padStart(8)}` +
+          `${ours.loadRssMiB.toFixed(0).padStart(9)}${peer.loadRssMiB.toFixed(0).padStart(9)}`,
+      );
+    }
+  } finally {
+    broker.send('stop');
+  }
+  process.stdout.write(
+    '\nDevices: serial line → parse → MQTT publish (QoS 1); ours = lophoc-agent, peer = Node-RED 4.1.15 + node-red-node-serialport\n',
+  );
+  process.stdout.write(
+    `${'case'.padEnd(30)}${'ours got'.padStart(14)}${'peer got'.padStart(14)}${'µs CPU/msg'.padStart(10)}${'peer'.padStart(10)}${'ratio'.padStart(8)}${'idle MiB'.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${'load MiB'.padStart(9)}${'peer'.padStart(9)}\n`,
+  );
+  for (const row of rows) process.stdout.write(`${row}\n`);
+}
