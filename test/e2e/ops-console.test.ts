@@ -143,7 +143,11 @@ describe('ops-center console: fleet, room, commands, alerts, attendance, kiosk s
     expect(await devices.getByRole('row', { name: /pj-1/ }).textContent()).toContain('Mất kết nối');
     const chart = page.getByRole('figure', { name: 'Biểu đồ Nhiệt độ th-1' });
     await expect.poll(() => chart.locator('canvas').count()).toBe(1);
+    seq += 3; // three records never arrive: the room page shows the gap
     await reading('th-1', { temperature: 32.1, humidity: 49 });
+    await expect
+      .poll(() => devices.getByRole('row', { name: /gw-p101/ }).textContent())
+      .toContain(`thiếu bản ghi seq ${seq - 4}–${seq - 2}`);
     await expect.poll(() => chart.locator('figcaption').textContent()).toBe('Nhiệt độ: 32,1 °C · 7 điểm trong 1 giờ qua');
 
     await page.getByRole('button', { name: 'Bật nguồn pj-1' }).click();

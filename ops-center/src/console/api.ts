@@ -114,6 +114,13 @@ export interface KioskDayStats {
   averageRating?: number;
 }
 
+export interface SeqGap {
+  site: string;
+  node: string;
+  from: number;
+  to: number;
+}
+
 export interface Me {
   username: string | null;
   role: 'viewer' | 'operator' | 'admin';

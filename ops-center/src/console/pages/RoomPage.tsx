@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { api, type Command, HttpError, keyOf, type LatestValue, type NodeSummary } from '../api.js';
+import { useEffect, useState } from 'react';
+import { api, type Command, HttpError, keyOf, type LatestValue, type NodeSummary, type SeqGap } from '../api.js';
 import { commandLabel, formats, type Language, statusLabel, t } from '../i18n.js';
 import { Chart } from './Chart.js';
 import { ReadingsTable } from './OverviewPage.js';
@@ -34,6 +34,21 @@ export function RoomPage({
   const here = new Set(nodes.map((n) => `${n.site}/${n.node}`));
   const readings = [...values.values()].filter((v) => here.has(`${v.site}/${v.node}`)).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
   const sent = [...commands.values()].filter((c) => here.has(`${c.site}/${c.node}`)).sort((a, b) => b.createdAt - a.createdAt);
+
+  // Seq gaps per node (records never received), refreshed as readings arrive; DESIGN §3.
+  const [gaps, setGaps] = useState<Map<string, SeqGap[]>>(new Map());
+  const nodeKeys = nodes.map((n) => `${n.site}/${n.node}`).join(',');
+  const freshest = readings.reduce((max, r) => Math.max(max, r.ts), 0);
+  useEffect(() => {
+    if (!nodeKeys) return;
+    const timer = setTimeout(() => {
+      api<SeqGap[]>(`api/gaps?site=${encodeURIComponent(site)}`).then(
+        (list) => setGaps(list.reduce((map, gap) => map.set(gap.node, [...(map.get(gap.node) ?? []), gap]), new Map<string, SeqGap[]>())),
+        () => undefined,
+      );
+    }, 300);
+    return () => clearTimeout(timer);
+  }, [site, nodeKeys, freshest]);
 
   const send = async (node: NodeSummary, device: string, method: string) => {
     try {
@@ -74,7 +89,20 @@ export function RoomPage({
                 <td>
                   <DeviceState online={node.online} language={language} />
                 </td>
-                <td>{node.outboxDepth ? `outbox ${node.outboxDepth}` : ''}</td>
+                <td>
+                  {[
+                    !node.online && node.since ? `${t('offlineSince', language)} ${dateTime.format(node.since)}` : '',
+                    node.outboxDepth ? `${t('outbox', language)}: ${node.outboxDepth}` : '',
+                    gaps.get(node.node)?.length
+                      ? `${t('missingSeq', language)} ${(gaps.get(node.node) ?? [])
+                          .slice(0, 5)
+                          .map((g) => (g.from === g.to ? `${g.from}` : `${g.from}–${g.to}`))
+                          .join(', ')}`
+                      : '',
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                </td>
                 <td>
                   <time dateTime={new Date(node.lastSeen).toISOString()}>{dateTime.format(node.lastSeen)}</time>
                 </td>
