@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningBroker, startBroker } from '@lophoc/broker';
+import { MAX_PAYLOAD_BYTES } from '@lophoc/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +69,21 @@ describe('ops-center ingest and HTTP API on a real broker and SQLite', () => {
     expect(await (await fetch(`${ops.url}/api/latest`)).json()).toEqual([
       { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature', value: 29.9, ts: Date.UTC(2026, 10, 28, 8, 0, 3) },
     ]);
+  });
+
+  it('refuses an oversized payload by its size, before parsing it, and stores the next record', async () => {
+    const huge = JSON.stringify({
+      v: 1,
+      ts: Date.UTC(2026, 10, 28),
+      seq: 5,
+      values: { temperature: 1 },
+      pad: 'x'.repeat(MAX_PAYLOAD_BYTES),
+    });
+    await node.publishAsync(`${base}/th-1/telemetry`, huge, { qos: 1 });
+    await node.publishAsync(`${base}/th-1/telemetry`, telemetry(6, 30.1), { qos: 1 });
+    await expect.poll(() => ops.ingest.stats.stored).toBe(1);
+    expect(ops.ingest.stats.malformedByCode).toEqual({ 'too-large': 1 });
+    await expect.poll(() => acks.flatMap((ack) => ack.ranges)).toEqual([[6, 6]]); // the refused record is not acknowledged
   });
 
   it('answers bad series queries with 400 naming the parameter', async () => {
