@@ -61,6 +61,7 @@ export async function startAgent(config: GatewayConfig, log: Logger, options: st
       sink,
       log,
       hid: () => hid ?? nodeHid(),
+      ...(config.pjlinkNotifications ? { pjlinkNotifications: config.pjlinkNotifications } : {}),
     });
   } catch (error) {
     outbox.close();

@@ -29,6 +29,8 @@ export const deviceInstanceSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  /** A PJLink projector's class 2 UDP port, for search and notifications (default 4352). */
+  udpPort: z.number().int().min(1).max(65535).optional(),
   /** PJLink password (profiles with auth: pjlink). Kept in this file only; never logged. */
   password: z.string().max(32).optional(),
   /** Overrides the profile's default Modbus unit id (several sensors on one RS-485 bus). */
@@ -59,6 +61,8 @@ export const gatewayConfigSchema = z
     /** A device that fails this many polls in a row is reported offline (DESIGN §5). */
     offlineAfterMisses: z.number().int().min(1).max(100).default(3),
     healthIntervalS: z.number().min(1).max(3600).default(30),
+    /** Listen for PJLink class 2 notifications (power, input) on this UDP port (PJLink's own: 4352; 0: any). */
+    pjlinkNotifications: z.strictObject({ port: z.number().int().min(0).max(65535), bindAddress: z.string().optional() }).optional(),
     devices: z.array(deviceInstanceSchema).max(256),
   })
   .superRefine((config, ctx) => {

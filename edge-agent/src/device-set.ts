@@ -13,6 +13,7 @@ import type { DeviceDriver, DeviceSink } from './drivers/driver.js';
 import { FrameDriver } from './drivers/frame-driver.js';
 import { HidKeyboardDriver } from './drivers/hid-keyboard-driver.js';
 import { LineDriver } from './drivers/line-driver.js';
+import { type NotifiedDevice, PjlinkNotificationListener } from './drivers/pjlink-notifications.js';
 import type { ModbusReadingSpec } from './modbus/request-plan.js';
 import { ModbusRtuBus, type SerialSettings } from './modbus/rtu-bus.js';
 import { type HidBackend, HidLink } from './transports/hid-source.js';
@@ -36,10 +37,13 @@ export interface DeviceSetOptions {
   sink: DeviceSink;
   log: Logger;
   hid: () => HidBackend;
+  /** Listen for PJLink class 2 notifications on this UDP port. */
+  pjlinkNotifications?: { port: number; bindAddress?: string };
 }
 
 export interface DeviceSet {
   readonly drivers: Map<string, DeviceDriver>;
+  readonly pjlink: PjlinkNotificationListener | undefined;
   start(): void;
   stop(): Promise<void>;
 }
@@ -85,10 +89,38 @@ export async function openDeviceSet(devices: readonly BoundDevice[], options: De
     await Promise.all([...buses.values()].map((bus) => bus.close()));
     await Promise.all(links.map((link) => link.stop()));
   };
+  let pjlink: PjlinkNotificationListener | undefined;
   try {
     for (const bound of devices) {
       const driver = await buildDriver(bound, options, buses, links);
       drivers.set(bound.instance.id, driver);
+    }
+    if (options.pjlinkNotifications) {
+      const notified: NotifiedDevice[] = devices.flatMap(({ instance, profile, endpoint }) => {
+        const driver = drivers.get(instance.id);
+        if (!(driver instanceof LineDriver) || profile.codec.kind !== 'line' || profile.codec.auth !== 'pjlink' || endpoint.kind !== 'tcp')
+          return [];
+        return [
+          {
+            device: instance.id,
+            host: endpoint.host,
+            udpPort: instance.udpPort ?? 4352,
+            notified: (name, raw) => driver.notified(name, raw),
+          },
+        ];
+      });
+      pjlink = new PjlinkNotificationListener(notified, {
+        ...options.pjlinkNotifications,
+        log: options.log.child({ part: 'pjlink-class2' }),
+      });
+      try {
+        await pjlink.start();
+      } catch (error) {
+        throw new ConfigError(
+          `pjlinkNotifications.port: cannot listen on UDP ${options.pjlinkNotifications.port}: ${(error as Error).message}`,
+        );
+      }
+      links.push(pjlink);
     }
   } catch (error) {
     await closeAll();
@@ -96,6 +128,7 @@ export async function openDeviceSet(devices: readonly BoundDevice[], options: De
   }
   return {
     drivers,
+    pjlink,
     start() {
       for (const driver of drivers.values()) driver.start();
     },

@@ -87,7 +87,14 @@ export async function startClassroomSimulators(dir: string, { pjlinkPassword = '
         { id: 'co2-2', profile: 'mh-z19', port: mhz19Pair.host },
         { id: 'reader-1', profile: 'rdm6300', port: readerPair.host },
         { id: 'projector-1', profile: 'epson-escvp21', port: epsonPair.host },
-        { id: 'projector-2', profile: 'pjlink', host: projector.host, tcpPort: projector.port, password: pjlinkPassword },
+        {
+          id: 'projector-2',
+          profile: 'pjlink',
+          host: projector.host,
+          tcpPort: projector.port,
+          ...(projector.udpPort ? { udpPort: projector.udpPort } : {}),
+          password: pjlinkPassword,
+        },
       ],
       async stop() {
         for (const stop of stops.reverse()) await stop();

@@ -143,12 +143,26 @@ export class LineDriver implements DeviceDriver {
       this.options.log.debug({ device: this.device, reading: reading.name, reply: printable(reply) }, 'reply without a value');
       return;
     }
+    this.apply(reading.name, value);
+  }
+
+  /**
+   * A value the device announced by itself (PJLink class 2 `%2POWR=1`): recorded like a polled one, so the change
+   * event is sent once, whichever comes first.
+   */
+  notified(name: string, raw: string): void {
+    const reading = this.options.profile.readings.find((r) => r.name === name);
+    const value = reading ? toReadingValue(raw, reading.map) : undefined;
+    if (value !== undefined) this.apply(name, value);
+  }
+
+  private apply(name: string, value: number): void {
     const ts = Date.now();
-    this.options.sink.telemetry(this.device, { [reading.name]: value }, ts);
-    const previous = this.last.get(reading.name);
-    this.last.set(reading.name, value);
-    if (previous !== value && this.options.profile.events.some((event) => event.name === reading.name && !event.parse)) {
-      this.options.sink.event(this.device, reading.name, previous === undefined ? { value } : { value, previous }, ts);
+    this.options.sink.telemetry(this.device, { [name]: value }, ts);
+    const previous = this.last.get(name);
+    this.last.set(name, value);
+    if (previous !== value && this.options.profile.events.some((event) => event.name === name && !event.parse)) {
+      this.options.sink.event(this.device, name, previous === undefined ? { value } : { value, previous }, ts);
     }
   }
 
