@@ -78,7 +78,7 @@ export function registerRoutes(app: FastifyInstance, context: OpsContext): void 
   app.post<{ Params: { id: string } }>('/api/alerts/:id/ack', operator, async (request, reply) => {
     const id = Number(request.params.id);
     if (!Number.isInteger(id) || id <= 0) throw new BadRequest('alert id must be a positive integer');
-    const before = (await store.alerts({ limit: 100_000 })).find((alert) => alert.id === id);
+    const before = await store.alert(id);
     if (!before) return reply.code(404).send({ error: `no alert ${id}` });
     if (before.ackedAt) return reply.code(409).send({ error: `alert ${id} was already acknowledged by ${before.ackedBy}` });
     const alert = await alerts.acknowledge(id, who(request), now());

@@ -590,6 +590,11 @@ export class PostgresStore implements Store {
     return row && alertFromRow(row);
   }
 
+  async alert(id: number): Promise<AlertRecord | undefined> {
+    const [row] = await this.rows<AlertRow>('SELECT * FROM alerts WHERE id = $1', [id]);
+    return row && alertFromRow(row);
+  }
+
   async alerts(query: { active?: boolean; limit?: number }): Promise<AlertRecord[]> {
     const where = query.active === true ? 'WHERE cleared_at IS NULL' : query.active === false ? 'WHERE cleared_at IS NOT NULL' : '';
     const rows = await this.rows<AlertRow>(`SELECT * FROM alerts ${where} ORDER BY raised_at DESC, id DESC LIMIT $1`, [query.limit ?? 500]);

@@ -545,6 +545,11 @@ export class SqliteStore implements Store {
     return row && alertFromRow(row);
   }
 
+  async alert(id: number): Promise<AlertRecord | undefined> {
+    const row = this.db.prepare<[number], AlertRow>('SELECT * FROM alerts WHERE id = ?').get(id);
+    return row && alertFromRow(row);
+  }
+
   async alerts(query: { active?: boolean; limit?: number }): Promise<AlertRecord[]> {
     const where = query.active === true ? 'WHERE cleared_at IS NULL' : query.active === false ? 'WHERE cleared_at IS NOT NULL' : '';
     return this.db

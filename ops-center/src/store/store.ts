@@ -206,6 +206,7 @@ export interface Store {
   insertAlert(alert: Omit<AlertRecord, 'id'>): Promise<AlertRecord>;
   clearAlert(id: number, at: number): Promise<void>;
   ackAlert(id: number, by: string, at: number): Promise<AlertRecord | undefined>;
+  alert(id: number): Promise<AlertRecord | undefined>;
   alerts(query: { active?: boolean; limit?: number }): Promise<AlertRecord[]>;
   /** Rules are data: stored as JSON, validated by the alert engine. */
   rules(): Promise<unknown[]>;
