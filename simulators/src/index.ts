@@ -3,6 +3,7 @@
 export { type ClassroomSimulators, startClassroomSimulators } from './classroom.js';
 export { crc16Modbus, hasValidCrc, withCrc } from './modbus/crc16.js';
 export { ModbusException, ModbusRtuSlave, type RegisterBank, type RtuSlaveOptions, type RtuSlaveStats } from './modbus/rtu-slave.js';
+export { type ModbusTcpServerOptions, type RunningModbusTcpServer, startModbusTcpServer } from './modbus/tcp-server.js';
 export { type EpsonOptions, EpsonPower, EpsonState, type RunningEpsonProjector, startEpsonProjector } from './projectors/epson-escvp21.js';
 export { type PjlinkOptions, PjlinkPower, PjlinkState, type RunningPjlinkProjector, startPjlinkProjector } from './projectors/pjlink.js';
 export { openPtyPair, type PtyPair } from './pty-pair.js';

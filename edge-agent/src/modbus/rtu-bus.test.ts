@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPtyPair, type PtyPair, SenseairS8State, SoundLevelState, startModbusBus, XyMd02State } from '@lophoc/simulators';
+import {
+  openPtyPair,
+  type PtyPair,
+  SenseairS8State,
+  SoundLevelState,
+  startModbusBus,
+  startModbusTcpServer,
+  XyMd02State,
+} from '@lophoc/simulators';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModbusPoller } from '../devices/modbus-poller.js';
@@ -118,4 +126,41 @@ describe('RS-485 bus shared by several Modbus devices', () => {
     await bus.close();
     await sims.stop();
   }, 20_000);
+});
+
+describe('Modbus TCP through modbus-serial', () => {
+  it('reads a device over TCP, goes offline when it stops answering, and reconnects when it is back', async () => {
+    const climate = new XyMd02State();
+    let server = await startModbusTcpServer({ registers: { readInput: (a) => climate.readInput(a) }, unitId: 1 });
+    const port = server.port;
+    const bus = ModbusRtuBus.openTcp('127.0.0.1', port, { initialMs: 50, maxMs: 200 });
+    const sink = new RecordingSink();
+    const poller = new ModbusPoller({
+      device: 'th-tcp',
+      unitId: 1,
+      timeoutMs: 200,
+      retries: 0,
+      groups: [
+        {
+          intervalMs: 100,
+          readings: [{ name: 'temperature', function: 'input', address: 1, layout: { ...u16, type: 'int16', scale: 0.1 } }],
+        },
+      ],
+      offlineAfterMisses: 2,
+      bus,
+      sink,
+      log,
+    });
+    poller.start();
+    await expect.poll(() => sink.values('th-tcp', 'temperature'), { timeout: 3000 }).toContain(30.5);
+    await server.stop();
+    await expect.poll(() => sink.lastAvailability('th-tcp')?.online, { timeout: 3000 }).toBe(false);
+    climate.temperatureC = 26.1;
+    server = await startModbusTcpServer({ registers: { readInput: (a) => climate.readInput(a) }, unitId: 1, port });
+    await expect.poll(() => sink.values('th-tcp', 'temperature'), { timeout: 5000 }).toContain(26.1);
+    expect(sink.lastAvailability('th-tcp')?.online).toBe(true);
+    await poller.stop();
+    await bus.close();
+    await server.stop();
+  }, 15_000);
 });
