@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addUser } from '../auth/users.js';
 import { type Harness, loginAs, type NodeClient, SITE, startHarness } from '../testing/harness.js';
@@ -129,11 +127,6 @@ describe('ops-center HTTP API: accounts, roles, alerts, attendance, kiosk statis
   });
 
   it('builds the site tree city → ward → center → room with status counts, places being data', async () => {
-    const sitesFile = join(h.dir, 'sites.yaml');
-    await writeFile(
-      sitesFile,
-      '- {id: ttht-cho-lon, name: Trung tâm học tập Chợ Lớn, city: Thành phố Hồ Chí Minh, ward: Phường Chợ Lớn, kind: center}\n',
-    );
     const sites = [{ id: SITE, name: 'Trung tâm học tập Chợ Lớn', city: 'Thành phố Hồ Chí Minh', ward: 'Phường Chợ Lớn', kind: 'center' }];
     expect((await admin('/api/sites', { method: 'PUT', body: JSON.stringify(sites) })).status).toBe(200);
     const bad = await admin('/api/sites', { method: 'PUT', body: JSON.stringify([{ id: 'X', name: 'a', city: 'b', ward: 'c' }]) });
