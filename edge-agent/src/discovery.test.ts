@@ -1,6 +1,7 @@
 import { loadProfiles } from '@lophoc/device-profiles';
 import { startPjlinkProjector } from '@lophoc/simulators';
 import { describe, expect, it } from 'vitest';
+import { formatDiscovery, runDiscover } from './discover-command.js';
 import { discoverDevices, matchProfiles, pjlinkSearch } from './discovery.js';
 
 describe('discovery', () => {
@@ -50,5 +51,38 @@ describe('discovery', () => {
     const results = await pjlinkSearch({ broadcast: '127.0.0.1', port: class2.udpPort!, waitMs: 300 });
     expect(results).toEqual([{ address: '127.0.0.1', port: class2.udpPort, mac: '00:1b:44:11:3a:b7' }]);
     await class2.stop();
+  });
+});
+
+describe('lophoc-agent discover', () => {
+  it('formats one line per device and per projector', () => {
+    expect(
+      formatDiscovery(
+        [
+          {
+            transport: 'hid',
+            path: '/dev/hidraw0',
+            vid: 'ffff',
+            pid: '0035',
+            description: 'Sycreader RFID',
+            profiles: ['hid-rfid-reader'],
+          },
+          { transport: 'serial', path: '/dev/ttyUSB0', vid: '1a86', pid: '7523', profiles: [] },
+        ],
+        [{ address: '192.168.10.21', port: 4352, mac: '00:1b:44:11:3a:b7' }],
+      ),
+    ).toBe(
+      [
+        `hid    ${'/dev/hidraw0'.padEnd(40)} ffff:0035 profile: hid-rfid-reader  (Sycreader RFID)`,
+        `serial ${'/dev/ttyUSB0'.padEnd(40)} 1a86:7523 no profile matches this USB id`,
+        `pjlink ${'192.168.10.21'.padEnd(40)} 00:1b:44:11:3a:b7  profile: pjlink (class 2)`,
+        '',
+      ].join('\n'),
+    );
+    expect(formatDiscovery([], [])).toBe('no serial, HID or PJLink devices found\n');
+  });
+  it('runs against this machine (real serialport and node-hid) without failing', async () => {
+    expect(typeof (await runDiscover([]))).toBe('string');
+    await expect(runDiscover(['--pjlink'])).rejects.toThrow('--pjlink needs the broadcast address');
   });
 });
