@@ -254,3 +254,38 @@ describe('loadProfileFile and loadProfiles', () => {
     await expect(loadProfiles(dir)).rejects.toThrow(/th-sensor\.yml:1:1: profiles are named <id>\.yaml/);
   });
 });
+
+describe('bad device facts are refused at load with file, line and field (issue #3)', () => {
+  const mhz19 = (codecLines: string, readingExtra = '') =>
+    [
+      'id: co2',
+      'vendor: Winsen',
+      'model: MH-Z19',
+      'category: sensor',
+      'transport: { serial: {} }',
+      'codec:',
+      '  kind: frame',
+      '  start: FF',
+      codecLines,
+      'readings:',
+      '  - name: co2',
+      `    request: FF 01 86 00 00 00 00 00 79${readingExtra}`,
+      '    parse: { byteOffset: 2, type: uint16be }',
+      '',
+    ].join('\n');
+  it('an impossible checksum', () => {
+    expect(() => parseProfile(mhz19('  length: 9\n  checksum: { kind: crc16-modbus, over: { from: 1, to: 7 } }'), 'co2.yaml')).toThrow(
+      /^co2\.yaml:10:\d+: codec\.checksum\.over\.to: leaves no room for the 2-byte crc16-modbus value in a 9-byte frame/,
+    );
+  });
+  it('an unknown codec', () => {
+    expect(() => parseProfile(mhz19('  length: 9').replace('kind: frame', 'kind: framed'), 'co2.yaml')).toThrow(
+      /^co2\.yaml:7:\d+: codec\.kind: /,
+    );
+  });
+  it('contradictory timings', () => {
+    expect(() => parseProfile(mhz19('  length: 9', '\n    intervalMs: 1000\n    jitterMs: 5000'), 'co2.yaml')).toThrow(
+      /^co2\.yaml:14:\d+: readings\.0\.jitterMs: must be below intervalMs \(1000\)/,
+    );
+  });
+});

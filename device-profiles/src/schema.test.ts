@@ -114,6 +114,22 @@ describe('profileSchema', () => {
       'codec.checksum.over.to: must not be before from',
     ]);
     expect(issues(codec({ start: 2, length: 9 }))).toEqual(['codec.start: Invalid input: expected string, received number']);
+    expect(issues(codec({ length: 9, checksum: { kind: 'crc16-modbus', over: { from: 1, to: 7 } } }))).toEqual([
+      'codec.checksum.over.to: leaves no room for the 2-byte crc16-modbus value in a 9-byte frame',
+    ]);
+    expect(issues(codec({ end: '03', length: 14, checksum: { kind: 'xor', encoding: 'ascii-hex', over: { from: 1, to: 11 } } }))).toEqual([
+      'codec.checksum.over.to: leaves no room for the 2-byte xor value and the end bytes in a 14-byte frame',
+      'codec.checksum.over: ascii-hex checksums cover an even number of hex characters',
+    ]);
+    expect(issues(codec({ start: '02 02', end: '03 03', length: 3 }))).toContain(
+      'codec.length: is shorter than the start and end bytes (4)',
+    );
+  });
+
+  it('refuses contradictory timings', () => {
+    expect(issues({ ...line, readings: [{ ...line.readings![0]!, intervalMs: 1000, jitterMs: 1000 }] })).toEqual([
+      'readings.0.jitterMs: must be below intervalMs (1000): jitter spreads polls, it cannot exceed their period',
+    ]);
   });
 
   it('checks Modbus registers', () => {

@@ -120,9 +120,29 @@ export const frameCodecSchema = z
   .superRefine((frame, ctx) => {
     if (frame.end === undefined && frame.length === undefined)
       ctx.addIssue({ code: 'custom', message: 'a frame needs an end, a length or both' });
-    const over = frame.checksum?.over;
+    const checksum = frame.checksum;
+    const over = checksum?.over;
     if (over && frame.length !== undefined && over.to >= frame.length) {
       ctx.addIssue({ code: 'custom', path: ['checksum', 'over', 'to'], message: `is past the end of a ${frame.length}-byte frame` });
+    } else if (checksum && over && checksum.kind !== 'none') {
+      // The checksum value follows the covered bytes and must still fit before the end bytes.
+      const width = (checksum.kind === 'crc16-modbus' ? 2 : 1) * (checksum.encoding === 'ascii-hex' ? 2 : 1);
+      const endBytes = frame.end === undefined ? 0 : frame.end.replaceAll(' ', '').length / 2;
+      if (frame.length !== undefined && over.to + 1 + width + endBytes > frame.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['checksum', 'over', 'to'],
+          message: `leaves no room for the ${width}-byte ${checksum.kind} value${endBytes ? ' and the end bytes' : ''} in a ${frame.length}-byte frame`,
+        });
+      }
+      if (checksum.encoding === 'ascii-hex' && (over.to - over.from + 1) % 2 !== 0) {
+        ctx.addIssue({ code: 'custom', path: ['checksum', 'over'], message: 'ascii-hex checksums cover an even number of hex characters' });
+      }
+    }
+    const startBytes = frame.start.replaceAll(' ', '').length / 2;
+    const endBytes = frame.end === undefined ? 0 : frame.end.replaceAll(' ', '').length / 2;
+    if (frame.length !== undefined && startBytes + endBytes > frame.length) {
+      ctx.addIssue({ code: 'custom', path: ['length'], message: `is shorter than the start and end bytes (${startBytes + endBytes})` });
     }
   });
 
@@ -204,26 +224,36 @@ export const parseSchema = z.union([lineRegexParseSchema, lineKeyValueParseSchem
 
 // ── readings, events, commands ────────────────────────────────────────────────────────────────────
 
-export const readingSchema = z.strictObject({
-  name: z.string().regex(READING_NAME_PATTERN, 'must be snake_case, starting with a letter'),
-  unit: text(16).optional(),
-  description: text(200).optional(),
-  intervalMs: z.number().int().min(100).default(5000).describe('How often to poll.'),
-  jitterMs: z
-    .number()
-    .int()
-    .nonnegative()
-    .optional()
-    .describe('Random delay added to each poll, so devices on one bus do not all ask at once.'),
-  modbus: modbusSourceSchema.optional().describe('modbus codecs: the registers to read.'),
-  request: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('line codecs: the text to send, terminator included (e.g. "PWR?\\r"); frame codecs: the whole frame as hex bytes.'),
-  parse: parseSchema.optional().describe('line codecs: {regex} or {keyValue}; frame codecs: {byteOffset, type}.'),
-  map: z.record(z.string(), z.number()).optional().describe('line codecs: raw text → number, for enumerations.'),
-});
+export const readingSchema = z
+  .strictObject({
+    name: z.string().regex(READING_NAME_PATTERN, 'must be snake_case, starting with a letter'),
+    unit: text(16).optional(),
+    description: text(200).optional(),
+    intervalMs: z.number().int().min(100).default(5000).describe('How often to poll.'),
+    jitterMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .describe('Random delay added to each poll, so devices on one bus do not all ask at once.'),
+    modbus: modbusSourceSchema.optional().describe('modbus codecs: the registers to read.'),
+    request: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('line codecs: the text to send, terminator included (e.g. "PWR?\\r"); frame codecs: the whole frame as hex bytes.'),
+    parse: parseSchema.optional().describe('line codecs: {regex} or {keyValue}; frame codecs: {byteOffset, type}.'),
+    map: z.record(z.string(), z.number()).optional().describe('line codecs: raw text → number, for enumerations.'),
+  })
+  .superRefine((reading, ctx) => {
+    if (reading.jitterMs !== undefined && reading.jitterMs >= reading.intervalMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['jitterMs'],
+        message: `must be below intervalMs (${reading.intervalMs}): jitter spreads polls, it cannot exceed their period`,
+      });
+    }
+  });
 
 export const eventSchema = z.strictObject({
   name: z.string().regex(COMMAND_NAME_PATTERN, 'must be lowercase: a-z, 0-9, _ and -, starting with a letter'),
