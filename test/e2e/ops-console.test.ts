@@ -174,11 +174,28 @@ describe('ops-center console: fleet, room, commands, alerts, attendance, kiosk s
   });
 
   it('shows attendance per room from card taps', async () => {
-    await gw.publish('reader-1/event', { ts: Date.now(), seq: seq++, type: 'card', data: { card: 'c-7f3a91' } });
-    await gw.publish('reader-1/event', { ts: Date.now(), seq: seq++, type: 'card', data: { card: 'c-11b2c4' } });
-    await expect.poll(async () => (await h.ops.store.events({ types: ['card'], from: 0, to: Date.now() + 1000 })).length).toBe(2);
+    // As the edge agent's classroom rules publish them: a teacher's card opens the period, students tap in.
+    const now = Date.now();
+    const session = { session: 'p1', period: 'Tiết 1', teacher: 't-51c6', endsAt: now + 45 * 60_000 };
+    await gw.publish('reader-1/event', { ts: now - 10_000, seq: seq++, type: 'session.opened', data: session });
+    await gw.publish('reader-1/event', {
+      ts: now - 5000,
+      seq: seq++,
+      type: 'attendance',
+      data: { card: 'c-7f3a91', role: 'student', session: 'p1', late: false },
+    });
+    await gw.publish('reader-1/event', {
+      ts: now,
+      seq: seq++,
+      type: 'attendance',
+      data: { card: 'c-11b2c4', role: 'student', session: 'p1', late: true },
+    });
+    await expect.poll(async () => (await h.ops.store.events({ types: ['attendance'], from: 0, to: now + 1000 })).length).toBe(2);
     await page.getByRole('navigation', { name: 'Điều hướng' }).getByRole('link', { name: 'Điểm danh' }).click();
-    await expect.poll(() => page.getByRole('table', { name: /Ngoài giờ học: 2 có mặt/ }).count()).toBe(1);
+    const table = page.getByRole('table', { name: /^Tiết 1 \(.*\): 3 có mặt$/ });
+    await expect.poll(() => table.count()).toBe(1);
+    expect(await table.getByRole('row', { name: /c-11b2c4/ }).textContent()).toContain('đi muộn');
+    expect(await table.getByRole('row', { name: /t-51c6/ }).textContent()).toContain('Giáo viên');
     expect(await page.getByRole('link', { name: 'Tải CSV' }).getAttribute('href')).toMatch(/^api\/attendance\.csv\?day=\d{4}-\d{2}-\d{2}$/);
     await shot(page, 'attendance');
   });

@@ -96,11 +96,13 @@ export interface Attendee {
   card: string;
   firstTap: number;
   taps: number;
+  role?: string;
+  late?: boolean;
 }
 export interface RoomAttendance {
   site: string;
   room: string;
-  sessions: { id: number; title: string; start: number; end: number; attendees: Attendee[] }[];
+  sessions: { id: string; title: string; start: number; end: number; source: 'edge' | 'schedule'; attendees: Attendee[] }[];
   unscheduled: Attendee[];
 }
 

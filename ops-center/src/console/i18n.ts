@@ -63,6 +63,8 @@ const text = {
   present: { vi: 'có mặt', en: 'present' },
   card: { vi: 'Thẻ', en: 'Card' },
   firstTap: { vi: 'Quẹt thẻ lúc', en: 'First tap' },
+  role: { vi: 'Vai trò', en: 'Role' },
+  late: { vi: 'đi muộn', en: 'late' },
   unscheduled: { vi: 'Ngoài giờ học', en: 'Outside sessions' },
   noAttendance: { vi: 'Chưa có lượt quẹt thẻ nào trong ngày.', en: 'No card taps that day.' },
   center: { vi: 'Trung tâm', en: 'Center' },
@@ -121,6 +123,17 @@ export function readingLabel(name: string, language: Language): string {
 
 export function statusLabel(status: string, language: Language): string {
   return statusNames[status]?.[language] ?? status;
+}
+
+const roleNames: Record<string, Record<Language, string>> = {
+  teacher: { vi: 'Giáo viên', en: 'Teacher' },
+  student: { vi: 'Học viên', en: 'Student' },
+  staff: { vi: 'Nhân viên', en: 'Staff' },
+  unknown: { vi: 'Chưa đăng ký', en: 'Unregistered' },
+};
+
+export function roleLabel(role: string, language: Language): string {
+  return roleNames[role]?.[language] ?? role;
 }
 
 export function commandLabel(method: string, language: Language): string {

@@ -194,10 +194,10 @@ describe('ops-center HTTP API: accounts, roles, alerts, attendance, kiosk statis
     const bytes = Buffer.from(await csv.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // UTF-8 BOM, so spreadsheets read the diacritics
     expect(bytes.subarray(3).toString('utf8').split('\r\n')).toEqual([
-      'site,room,session,start,end,card,first_tap,taps',
-      `ttht-cho-lon,Phòng 101,Tin học cơ bản,${new Date(at(7, 30)).toISOString()},${new Date(at(9)).toISOString()},c-002,${new Date(at(7, 40)).toISOString()},1`,
-      `ttht-cho-lon,Phòng 101,,,,c-001,${new Date(at(7, 25)).toISOString()},2`,
-      `ttht-cho-lon,Phòng 101,,,,c-003,${new Date(at(10)).toISOString()},1`,
+      'site,room,session,start,end,card,role,first_tap,taps,late',
+      `ttht-cho-lon,Phòng 101,Tin học cơ bản,${new Date(at(7, 30)).toISOString()},${new Date(at(9)).toISOString()},c-002,,${new Date(at(7, 40)).toISOString()},1,`,
+      `ttht-cho-lon,Phòng 101,,,,c-001,,${new Date(at(7, 25)).toISOString()},2,`,
+      `ttht-cho-lon,Phòng 101,,,,c-003,,${new Date(at(10)).toISOString()},1,`,
       '',
     ]);
     const bad = await viewer('/api/attendance?day=28/11/2026');
@@ -205,6 +205,40 @@ describe('ops-center HTTP API: accounts, roles, alerts, attendance, kiosk statis
       status: 400,
       body: { error: '"day" must be a date YYYY-MM-DD, got "28/11/2026"' },
     });
+  });
+
+  it("uses the edge agent's own class sessions: opened by a teacher's card, attendance named by session", async () => {
+    const events: [number, string, object][] = [
+      [at(7, 28), 'session.opened', { session: '2026-11-28-p1', teacher: 't-51c6', period: 'Tiết 1', endsAt: at(8, 15) }],
+      [at(7, 31), 'attendance', { card: 'c-001', role: 'student', session: '2026-11-28-p1', late: false }],
+      [at(7, 50), 'attendance', { card: 'c-002', role: 'student', session: '2026-11-28-p1', late: true }],
+      [at(8, 15), 'session.closed', { session: '2026-11-28-p1', attendees: 3 }],
+      [at(8, 30), 'attendance', { card: 'c-003', role: 'unknown', session: null, late: false }],
+    ];
+    for (const [i, [ts, type, data]] of events.entries()) await gw.publish('reader-1/event', { ts, seq: 200 + i, type, data });
+    await expect.poll(() => h.ops.ingest.stats.stored).toBe(5);
+    const body = (await (await viewer('/api/attendance?day=2026-11-28')).json()) as { rooms: unknown[] };
+    expect(body.rooms).toEqual([
+      {
+        site: SITE,
+        room: 'Phòng 101',
+        sessions: [
+          {
+            id: 'edge-ttht-cho-lon/gw-p101/2026-11-28-p1',
+            title: 'Tiết 1',
+            start: at(7, 28),
+            end: at(8, 15),
+            source: 'edge',
+            attendees: [
+              { card: 't-51c6', firstTap: at(7, 28), taps: 1, role: 'teacher' },
+              { card: 'c-001', firstTap: at(7, 31), taps: 1, role: 'student' },
+              { card: 'c-002', firstTap: at(7, 50), taps: 1, role: 'student', late: true },
+            ],
+          },
+        ],
+        unscheduled: [{ card: 'c-003', firstTap: at(8, 30), taps: 1, role: 'unknown' }],
+      },
+    ]);
   });
 
   it('counts kiosk sessions, searches, enrolments and ratings per day and center', async () => {

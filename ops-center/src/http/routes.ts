@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { parseRules, RuleError } from '../alerts/rules.js';
-import { attendanceByRoom, attendanceCsv, CARD_EVENT_TYPES } from '../attendance/attendance.js';
+import { attendanceByRoom, attendanceCsv, CARD_EVENT_TYPES, SESSION_EVENT_TYPES } from '../attendance/attendance.js';
 import { addUser, ROLES } from '../auth/users.js';
 import { CommandError } from '../commands/commands.js';
 import { dayWindow, localDay } from '../fleet/days.js';
@@ -187,7 +187,7 @@ export function registerRoutes(app: FastifyInstance, context: OpsContext): void 
     const window = day(query.day, 'day', localDay(now()));
     const site = idParam(query.site, 'site', true);
     const [events, nodes, sessions] = await Promise.all([
-      store.events({ ...(site ? { site } : {}), types: CARD_EVENT_TYPES, from: window.from, to: window.to }),
+      store.events({ ...(site ? { site } : {}), types: [...CARD_EVENT_TYPES, ...SESSION_EVENT_TYPES], from: window.from, to: window.to }),
       store.nodes(),
       store.classSessions({ ...(site ? { site } : {}), from: window.from, to: window.to }),
     ]);

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { api, type RoomAttendance } from '../api.js';
-import { formats, type Language, t } from '../i18n.js';
+import { formats, type Language, roleLabel, t } from '../i18n.js';
 
 const today = () => new Date(Date.now() + 7 * 3600_000).toISOString().slice(0, 10); // Vietnam, UTC+7
 
@@ -47,6 +47,7 @@ export function AttendancePage({ language }: { language: Language }) {
                 <thead>
                   <tr>
                     <th scope="col">{t('card', language)}</th>
+                    <th scope="col">{t('role', language)}</th>
                     <th scope="col">{t('firstTap', language)}</th>
                   </tr>
                 </thead>
@@ -54,7 +55,11 @@ export function AttendancePage({ language }: { language: Language }) {
                   {group.attendees.map((a) => (
                     <tr key={a.card}>
                       <td>{a.card}</td>
-                      <td>{time.format(a.firstTap)}</td>
+                      <td>{a.role ? roleLabel(a.role, language) : ''}</td>
+                      <td>
+                        {time.format(a.firstTap)}
+                        {a.late ? ` · ${t('late', language)}` : ''}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
