@@ -39,6 +39,7 @@ export function RoomPage({
   const [gaps, setGaps] = useState<Map<string, SeqGap[]>>(new Map());
   const nodeKeys = nodes.map((n) => `${n.site}/${n.node}`).join(',');
   const freshest = readings.reduce((max, r) => Math.max(max, r.ts), 0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `freshest` is the trigger: refetch when new readings arrive.
   useEffect(() => {
     if (!nodeKeys) return;
     const timer = setTimeout(() => {
