@@ -111,15 +111,19 @@ describe('frame codec', () => {
       const startByte = valid[0]!;
       const noise = fc.uint8Array({ minLength: 1, maxLength: 6 }).map((bytes) => Buffer.from(bytes.filter((b) => b !== startByte)));
       fc.assert(
-        fc.property(fc.array(fc.oneof(fc.constant(valid), noise), { maxLength: 12 }), fc.integer({ min: 1, max: 7 }), (pieces, chunkSize) => {
-          const stream = Buffer.concat(pieces);
-          const decoder = new FrameDecoder(codec);
-          const frames: Buffer[] = [];
-          for (let i = 0; i < stream.length; i += chunkSize) frames.push(...decoder.push(stream.subarray(i, i + chunkSize)));
-          expect(frames).toEqual(pieces.filter((p) => p === valid));
-          const noisy = pieces.some((p) => p !== valid && p.length > 0);
-          if (noisy) expect(decoder.stats.errors).toBeGreaterThan(0);
-        }),
+        fc.property(
+          fc.array(fc.oneof(fc.constant(valid), noise), { maxLength: 12 }),
+          fc.integer({ min: 1, max: 7 }),
+          (pieces, chunkSize) => {
+            const stream = Buffer.concat(pieces);
+            const decoder = new FrameDecoder(codec);
+            const frames: Buffer[] = [];
+            for (let i = 0; i < stream.length; i += chunkSize) frames.push(...decoder.push(stream.subarray(i, i + chunkSize)));
+            expect(frames).toEqual(pieces.filter((p) => p === valid));
+            const noisy = pieces.some((p) => p !== valid && p.length > 0);
+            if (noisy) expect(decoder.stats.errors).toBeGreaterThan(0);
+          },
+        ),
         { numRuns: 300 },
       );
     },
@@ -142,13 +146,23 @@ describe('frame codec', () => {
       // With random bytes an 8-bit checksum matches by chance once in 256 candidates (no decoder can tell those
       // from real frames), so the guarantee is: nothing comes out that fails the end, length or checksum check.
       fc.assert(
-        fc.property(fc.array(fc.oneof(fc.constant(valid), fc.integer({ min: 1, max: valid.length - 1 }).map((n) => valid.subarray(0, n)), fc.uint8Array({ maxLength: 8 }).map(Buffer.from)), { maxLength: 12 }), (pieces) => {
-          const decoder = new FrameDecoder(codec);
-          for (const frame of decoder.push(Buffer.concat(pieces))) {
-            expect(frame.length).toBe(codec.length);
-            expect(verifyChecksum(frame, codec.checksum!)).toBe(true);
-          }
-        }),
+        fc.property(
+          fc.array(
+            fc.oneof(
+              fc.constant(valid),
+              fc.integer({ min: 1, max: valid.length - 1 }).map((n) => valid.subarray(0, n)),
+              fc.uint8Array({ maxLength: 8 }).map(Buffer.from),
+            ),
+            { maxLength: 12 },
+          ),
+          (pieces) => {
+            const decoder = new FrameDecoder(codec);
+            for (const frame of decoder.push(Buffer.concat(pieces))) {
+              expect(frame.length).toBe(codec.length);
+              expect(verifyChecksum(frame, codec.checksum!)).toBe(true);
+            }
+          },
+        ),
         { numRuns: 300 },
       );
     },
