@@ -78,11 +78,16 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
   let timer: NodeJS.Timeout | undefined;
   let webhooks: WebhookNotifier | undefined;
   let ticking: Promise<void> | undefined;
+  let alerts: AlertEngine | undefined;
+  let commands: Commands | undefined;
   const closeAll = async () => {
     clearInterval(timer);
     await ticking;
     await app?.close();
     await ingest?.stop();
+    // Work the last batches started (alert raises, command results) finishes before the store closes.
+    await alerts?.settled();
+    await commands?.settled();
     await webhooks?.flush();
     live.close();
     await store.close();
@@ -96,9 +101,10 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
     webhooks = options.alertWebhooks?.length
       ? new WebhookNotifier({ urls: options.alertWebhooks, log: log.child({ part: 'webhook' }) })
       : undefined;
-    const alerts = new AlertEngine({ store, log: log.child({ part: 'alerts' }) });
-    await alerts.start();
-    alerts.on('change', (change) => {
+    const alertEngine = new AlertEngine({ store, log: log.child({ part: 'alerts' }) });
+    alerts = alertEngine;
+    await alertEngine.start();
+    alertEngine.on('change', (change) => {
       live.send('alert', change);
       webhooks?.notify(change);
     });
@@ -111,13 +117,14 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
       log: log.child({ part: 'ingest' }),
     });
     const running = ingest;
-    const commands = new Commands({ store, publisher: running, log: log.child({ part: 'commands' }) });
+    const dispatcher = new Commands({ store, publisher: running, log: log.child({ part: 'commands' }) });
+    commands = dispatcher;
     running.on('latest', (values) => live.send('latest', values));
     running.on('written', (result) => {
-      alerts.observe(result.samples);
+      alertEngine.observe(result.samples);
       if (result.fleetChanged) live.fleetChanged();
       if (result.commandResults.length || result.cameOnline.length) {
-        commands.onWritten(result, now()).then(
+        dispatcher.onWritten(result, now()).then(
           (changed) => {
             for (const command of changed) live.send('command', command);
           },
@@ -130,9 +137,9 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
       (ticking ??= (async () => {
         const at = now();
         const nodes = await store.nodes();
-        await alerts.tick(at, nodes);
+        await alertEngine.tick(at, nodes);
         const online = new Set(nodes.filter((node) => node.online).map((node) => `${node.site}/${node.node}`));
-        for (const command of await commands.tick(at, online)) live.send('command', command);
+        for (const command of await dispatcher.tick(at, online)) live.send('command', command);
         if (at - lastPrune > 3_600_000) {
           lastPrune = at;
           const pruned = await store.prune(at - rawRetentionDays * DAY, at - 4 * rawRetentionDays * DAY);
@@ -144,7 +151,16 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
           ticking = undefined;
         }));
     await running.start();
-    const context: OpsContext = { store, ingest: running, alerts, commands, live, log, now, ...(webhooks ? { webhooks } : {}) };
+    const context: OpsContext = {
+      store,
+      ingest: running,
+      alerts: alertEngine,
+      commands: dispatcher,
+      live,
+      log,
+      now,
+      ...(webhooks ? { webhooks } : {}),
+    };
     const routes: string[] = [];
     app = await buildHttpServer({
       context,
@@ -170,7 +186,7 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
     timer = setInterval(tick, tickMs);
     await tick();
     log.info({ url }, 'ops-center listening');
-    return { url, store, ingest: running, alerts, commands, tick, routes: () => [...routes], stop: closeAll };
+    return { url, store, ingest: running, alerts: alertEngine, commands: dispatcher, tick, routes: () => [...routes], stop: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -48,6 +48,11 @@ export class Commands {
 
   constructor(private readonly options: { store: Store; publisher: Publisher; log: Logger }) {}
 
+  /** Resolves when every operation started so far has finished (before the store closes). */
+  async settled(): Promise<void> {
+    await this.lock;
+  }
+
   send(request: CommandRequest, by: string, now: number): Promise<CommandRecord> {
     return this.exclusive(() => this.create(request, by, now));
   }
