@@ -99,7 +99,7 @@ describe('ops-center console: fleet, room, commands, alerts, attendance, kiosk s
     await form.getByLabel('Tên đăng nhập').fill('minh');
     await form.getByLabel('Mật khẩu').fill('sai mật khẩu');
     await form.getByRole('button', { name: 'Đăng nhập' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('wrong username or password');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('Sai tên đăng nhập hoặc mật khẩu.');
     await shot(page, 'login');
     await form.getByLabel('Mật khẩu').fill(PASSWORD);
     await form.getByRole('button', { name: 'Đăng nhập' }).click();
@@ -221,5 +221,11 @@ describe('ops-center console: fleet, room, commands, alerts, attendance, kiosk s
     expect(await page.getByRole('table', { name: 'Kiosk statistics' }).count()).toBe(1);
     await page.getByRole('navigation', { name: 'Navigation' }).getByRole('link', { name: 'Overview' }).click();
     await expect.poll(() => page.getByRole('table', { name: 'Readings of ttht-cho-lon/gw-p101' }).count()).toBe(1);
+  });
+
+  it('logs out back to the login form, and the API refuses the old session', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByRole('form', { name: 'Log in' }).count()).toBe(1);
+    expect(await page.evaluate(async () => (await fetch('api/latest')).status)).toBe(401);
   });
 });

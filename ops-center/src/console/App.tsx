@@ -34,12 +34,16 @@ export function App() {
   }, [language]);
 
   const signedIn = !!me;
+  /** A 401 means the session ended (expired, logged out elsewhere): show the login form again. */
+  const onFailure = useCallback((error: unknown) => {
+    if (error instanceof HttpError && error.status === 401) setMe(null);
+  }, []);
   const loadFleet = useCallback(() => {
-    api<CityBranch[]>('api/fleet').then(setFleet, () => undefined);
-  }, []);
+    api<CityBranch[]>('api/fleet').then(setFleet, onFailure);
+  }, [onFailure]);
   const loadAlerts = useCallback(() => {
-    api<Alert[]>('api/alerts?active=true').then(setAlerts, () => undefined);
-  }, []);
+    api<Alert[]>('api/alerts?active=true').then(setAlerts, onFailure);
+  }, [onFailure]);
   useEffect(() => {
     if (!signedIn) return;
     loadFleet();

@@ -78,6 +78,8 @@ const text = {
   logout: { vi: 'Đăng xuất', en: 'Log out' },
   username: { vi: 'Tên đăng nhập', en: 'Username' },
   password: { vi: 'Mật khẩu', en: 'Password' },
+  wrongLogin: { vi: 'Sai tên đăng nhập hoặc mật khẩu.', en: 'Wrong username or password.' },
+  tooManyLogins: { vi: 'Đăng nhập sai quá nhiều lần, vui lòng thử lại sau.', en: 'Too many failed logins; try again later.' },
   setupRequired: {
     vi: 'Chưa có tài khoản điều hành: bảng điều khiển chỉ xem. Tạo tài khoản bằng lệnh lophoc-ops-center user add.',
     en: 'No operator account yet: the console is read-only. Create one with lophoc-ops-center user add.',

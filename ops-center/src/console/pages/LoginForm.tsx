@@ -1,5 +1,5 @@
 import { type FormEvent, useState } from 'react';
-import { api } from '../api.js';
+import { api, HttpError } from '../api.js';
 import { type Language, t } from '../i18n.js';
 
 export function LoginForm({ language, onLoggedIn }: { language: Language; onLoggedIn: () => void }) {
@@ -12,7 +12,9 @@ export function LoginForm({ language, onLoggedIn }: { language: Language; onLogg
       setError(undefined);
       onLoggedIn();
     } catch (failure) {
-      setError((failure as Error).message);
+      if (failure instanceof HttpError && failure.status === 401) setError(t('wrongLogin', language));
+      else if (failure instanceof HttpError && failure.status === 429) setError(`${t('tooManyLogins', language)} (${failure.message})`);
+      else setError((failure as Error).message);
     }
   };
   return (
