@@ -4,6 +4,8 @@ import { connect } from 'node:net';
 /** A throwaway server process for a test: its port, its output so far, and stop(). */
 export interface Daemon {
   readonly port: number;
+  /** The server's process id (for RSS readings in benchmarks). */
+  readonly pid: number;
   readonly url: string;
   output(): string;
   /** SIGTERM, then SIGKILL after 5 s; resolves when the process has exited. */
@@ -57,5 +59,5 @@ export async function spawnDaemon(what: string, command: string, args: string[],
     await exited;
     clearTimeout(force);
   };
-  return { port, url, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
+  return { port, pid: child.pid ?? 0, url, output: () => output, stop: () => end('SIGTERM'), kill: () => end('SIGKILL') };
 }

@@ -1,0 +1,355 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Credentials, exportMosquitto, Registry, startBroker } from '@lophoc/broker';
+import { Aedes } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+import pino from 'pino';
+import { startMosquitto } from '../../test/support/servers/mosquitto.js';
+
+/**
+ * Issue #5 targets, auth + ACL on for both: fan-in (many gateways → one ops-center subscriber) and fan-out
+ * (one publisher → many operator subscribers), QoS 0 and 1, messages/s and latency; RSS per 1,000 idle
+ * connections. Peers in the same run: Debian Mosquitto 2 (registry exported, `max_queued_messages` raised) and
+ * plain aedes 1.2.0 (`Aedes.createBroker()`, no auth) for reference. Every broker runs in its own process; load
+ * comes from WORKERS child processes on loopback; each phase is bounded (message count and a timeout).
+ */
+const SCALE = Number(process.env.LOPHOC_BROKER_BENCH_SCALE ?? 1);
+const WORKERS = 3;
+const GATEWAYS_PER_WORKER = 10;
+const MESSAGES_PER_GATEWAY = Math.round(2000 * SCALE);
+const FANOUT_SUBSCRIBERS_PER_WORKER = 10;
+const FANOUT_MESSAGES = Math.round(2000 * SCALE);
+const IDLE_CONNECTIONS = 1000;
+const progress = (text: string) => process.stderr.write(`broker bench: ${text}\n`);
+const PHASE_TIMEOUT_MS = 60_000;
+const SITE = 'ttht-bench';
+
+type Target = 'lophoc' | 'mosquitto' | 'aedes-plain';
+interface ServerJob {
+  target: 'lophoc' | 'aedes-plain';
+  registryFile: string;
+}
+type WorkerJob =
+  | { role: 'publish'; url: string; accounts: Credentials[]; messages: number; qos: 0 | 1 }
+  | { role: 'subscribe'; url: string; account: Credentials; clients: number; filter: string; qos: 0 | 1; expect: number }
+  | { role: 'idle'; url: string; account: Credentials; clients: number };
+
+function forkSelf(env: Record<string, string>): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+const nextMessage = <T>(child: ChildProcess) => new Promise<T>((resolve) => child.once('message', (message) => resolve(message as T)));
+
+/** A broker under test in a process of its own; answers 'rss' with its resident set size, exits on 'stop'. */
+async function runServer(job: ServerJob): Promise<void> {
+  const log = pino({ level: 'silent' });
+  let url: string;
+  let stop: () => Promise<void>;
+  if (job.target === 'lophoc') {
+    const broker = await startBroker({
+      port: 0,
+      log,
+      registry: job.registryFile,
+      limits: { connectionsPerAddress: { max: 100_000, windowMs: 1000 } },
+    });
+    url = broker.url;
+    stop = broker.stop;
+  } else {
+    const aedes = await Aedes.createBroker();
+    const server = createServer(aedes.handle);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
+    stop = () => new Promise<void>((resolve) => aedes.close(() => server.close(() => resolve())));
+  }
+  process.on('message', async (message) => {
+    if (message === 'rss') process.send?.(process.memoryUsage().rss);
+    if (message === 'stop') {
+      await stop();
+      process.exit(0);
+    }
+  });
+  process.send?.(url);
+}
+
+async function connectAll(url: string, options: mqtt.IClientOptions[]): Promise<MqttClient[]> {
+  const clients: MqttClient[] = [];
+  for (const option of options)
+    clients.push(await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4, keepalive: 600, ...option }));
+  return clients;
+}
+
+/** Load generator / subscriber in a child process; reports to the parent through IPC. */
+async function runWorker(job: WorkerJob): Promise<void> {
+  if (job.role === 'publish') {
+    const clients = await connectAll(
+      job.url,
+      job.accounts.map((account) => ({ ...account, clientId: account.username })),
+    );
+    process.send?.('ready');
+    await nextMessage<string>(process as unknown as ChildProcess);
+    await Promise.all(
+      clients.map(async (client, index) => {
+        const account = job.accounts[index] as Credentials;
+        const node = account.username.split('.')[1];
+        const topic = `lophoc/v1/${SITE}/${node}/th-1/telemetry`;
+        const sends: Promise<unknown>[] = [];
+        for (let seq = 1; seq <= job.messages; seq++) {
+          const payload = `{"v":1,"ts":${Date.now()},"seq":${seq},"values":{"temperature":30.5}}`;
+          if (job.qos === 1) sends.push(client.publishAsync(topic, payload, { qos: 1 }));
+          else client.publish(topic, payload, { qos: 0 });
+          // Yield now and then so timestamps are taken close to the actual write.
+          if (seq % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        await Promise.all(sends);
+      }),
+    );
+    process.send?.('sent');
+    await nextMessage<string>(process as unknown as ChildProcess);
+    await Promise.all(clients.map((client) => client.endAsync()));
+    process.exit(0);
+  }
+  if (job.role === 'subscribe') {
+    const clients = await connectAll(
+      job.url,
+      Array.from({ length: job.clients }, (_, i) => ({ ...job.account, clientId: `sub-${process.pid}-${i}` })),
+    );
+    const latencies: number[] = [];
+    let first = 0;
+    let last = 0;
+    for (const client of clients) {
+      client.on('message', (_topic, payload) => {
+        const now = Date.now();
+        if (first === 0) first = now;
+        last = now;
+        latencies.push(now - (JSON.parse(payload.toString()) as { ts: number }).ts);
+      });
+      await client.subscribeAsync(job.filter, { qos: job.qos });
+    }
+    process.send?.('ready');
+    const deadline = Date.now() + PHASE_TIMEOUT_MS;
+    let previous = -1;
+    let quietSince = Date.now();
+    while (latencies.length < job.expect && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (latencies.length !== previous) {
+        previous = latencies.length;
+        quietSince = Date.now();
+      } else if (first > 0 && Date.now() - quietSince > 2000) break; // nothing more is coming (QoS 0 drops)
+    }
+    process.send?.({ received: latencies.length, first, last, latencies });
+    await Promise.all(clients.map((client) => client.endAsync(true)));
+    process.exit(0);
+  }
+  const clients = await connectAll(
+    job.url,
+    Array.from({ length: job.clients }, (_, i) => ({ ...job.account, clientId: `idle-${process.pid}-${i}` })),
+  );
+  process.send?.('ready');
+  await nextMessage<string>(process as unknown as ChildProcess);
+  await Promise.all(clients.map((client) => client.endAsync(true)));
+  process.exit(0);
+}
+
+interface Result {
+  rate: number;
+  received: number;
+  expected: number;
+  p50: number;
+  p99: number;
+}
+
+function summarise(reports: { received: number; first: number; last: number; latencies: number[] }[], expected: number): Result {
+  const latencies = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const first = Math.min(...reports.map((r) => r.first).filter((t) => t > 0));
+  const last = Math.max(...reports.map((r) => r.last));
+  const received = reports.reduce((sum, r) => sum + r.received, 0);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  return { rate: received / Math.max(0.001, (last - first) / 1000), received, expected, p50: at(0.5), p99: at(0.99) };
+}
+
+async function fanIn(url: string, gateways: Credentials[], subscriber: Credentials, qos: 0 | 1): Promise<Result> {
+  const expected = gateways.length * MESSAGES_PER_GATEWAY;
+  const sub = forkSelf({
+    LOPHOC_BROKER_BENCH_WORKER: JSON.stringify({
+      role: 'subscribe',
+      url,
+      account: subscriber,
+      clients: 1,
+      filter: 'lophoc/v1/#',
+      qos,
+      expect: expected,
+    }),
+  });
+  await nextMessage(sub);
+  const publishers = Array.from({ length: WORKERS }, (_, w) =>
+    forkSelf({
+      LOPHOC_BROKER_BENCH_WORKER: JSON.stringify({
+        role: 'publish',
+        url,
+        accounts: gateways.slice(w * GATEWAYS_PER_WORKER, (w + 1) * GATEWAYS_PER_WORKER),
+        messages: MESSAGES_PER_GATEWAY,
+        qos,
+      }),
+    }),
+  );
+  await Promise.all(publishers.map((p) => nextMessage(p)));
+  const report = nextMessage<{ received: number; first: number; last: number; latencies: number[] }>(sub);
+  for (const p of publishers) p.send('go');
+  const result = summarise([await report], expected);
+  for (const p of publishers) p.send('end');
+  await Promise.all(publishers.map((p) => new Promise((resolve) => p.once('exit', resolve))));
+  return result;
+}
+
+async function fanOut(url: string, publisher: Credentials, operator: Credentials, qos: 0 | 1): Promise<Result> {
+  const expected = WORKERS * FANOUT_SUBSCRIBERS_PER_WORKER * FANOUT_MESSAGES;
+  const subs = Array.from({ length: WORKERS }, () =>
+    forkSelf({
+      LOPHOC_BROKER_BENCH_WORKER: JSON.stringify({
+        role: 'subscribe',
+        url,
+        account: operator,
+        clients: FANOUT_SUBSCRIBERS_PER_WORKER,
+        filter: `lophoc/v1/${SITE}/+/th-1/telemetry`,
+        qos,
+        expect: FANOUT_SUBSCRIBERS_PER_WORKER * FANOUT_MESSAGES,
+      }),
+    }),
+  );
+  await Promise.all(subs.map((s) => nextMessage(s)));
+  const pub = forkSelf({
+    LOPHOC_BROKER_BENCH_WORKER: JSON.stringify({ role: 'publish', url, accounts: [publisher], messages: FANOUT_MESSAGES, qos }),
+  });
+  await nextMessage(pub);
+  const reports = subs.map((s) => nextMessage<{ received: number; first: number; last: number; latencies: number[] }>(s));
+  pub.send('go');
+  const result = summarise(await Promise.all(reports), expected);
+  pub.send('end');
+  await new Promise((resolve) => pub.once('exit', resolve));
+  return result;
+}
+
+async function idleRss(url: string, operator: Credentials, rss: () => Promise<number>): Promise<number> {
+  const before = await rss();
+  const workers = Array.from({ length: WORKERS }, (_, w) =>
+    forkSelf({
+      LOPHOC_BROKER_BENCH_WORKER: JSON.stringify({
+        role: 'idle',
+        url,
+        account: operator,
+        clients: Math.ceil(IDLE_CONNECTIONS / WORKERS) + (w === 0 ? IDLE_CONNECTIONS - WORKERS * Math.ceil(IDLE_CONNECTIONS / WORKERS) : 0),
+      }),
+    }),
+  );
+  await Promise.all(workers.map((w) => nextMessage(w)));
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = await rss();
+  for (const w of workers) w.send('end');
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
+  return (after - before) / 1024;
+}
+
+async function procRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+export default async function runBrokerBench(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lophoc-broker-bench-'));
+  const registryFile = join(dir, 'registry.db');
+  const registry = Registry.open(registryFile);
+  registry.addSite({ id: 'hcm', kind: 'city', name: 'Thành phố Hồ Chí Minh' });
+  registry.addSite({ id: 'cho-quan', kind: 'ward', name: 'Phường Chợ Quán', parent: 'hcm' });
+  registry.addSite({ id: SITE, kind: 'school', name: 'Trường đo hiệu năng', parent: 'cho-quan' });
+  const gateways: Credentials[] = [];
+  for (let i = 0; i < WORKERS * GATEWAYS_PER_WORKER; i++)
+    gateways.push(await registry.provisionNode({ site: SITE, node: `gw-${i}`, kind: 'gateway' }));
+  const service = await registry.ensureServiceAccount({ username: 'ops-center', role: 'service' });
+  const operator = await registry.ensureServiceAccount({ username: 'operator-bench', role: 'operator' });
+  const files = await exportMosquitto(registry, join(dir, 'mosquitto'));
+  registry.close();
+
+  const rows: string[] = [];
+  const format = (n: number) => Math.round(n).toLocaleString('en-US');
+  const line = (target: Target, phase: string, r: Result) => {
+    rows.push(
+      `${phase.padEnd(16)}${target.padEnd(13)}${format(r.rate).padStart(10)}${`${r.p50}/${r.p99}`.padStart(14)}${`${r.received}/${r.expected}`.padStart(16)}`,
+    );
+    progress(rows.at(-1) ?? '');
+  };
+  const memory: string[] = [];
+
+  for (const target of ['lophoc', 'mosquitto', 'aedes-plain'] as Target[]) {
+    let url: string;
+    let rss: () => Promise<number>;
+    let stop: () => Promise<void>;
+    if (target === 'mosquitto') {
+      const mosquitto = await startMosquitto({
+        passwordFile: files.passwordFile,
+        aclFile: files.aclFile,
+        extraConfig: ['max_connections -1'],
+      });
+      url = mosquitto.url;
+      rss = () => procRss(mosquitto.pid);
+      stop = mosquitto.stop;
+    } else {
+      const server = forkSelf({ LOPHOC_BROKER_BENCH_SERVER: JSON.stringify({ target, registryFile }) });
+      url = await nextMessage<string>(server);
+      rss = async () => {
+        server.send('rss');
+        return nextMessage<number>(server);
+      };
+      stop = async () => {
+        server.send('stop');
+        await new Promise((resolve) => server.once('exit', resolve));
+      };
+    }
+    try {
+      // Idle memory first, on a fresh broker: after the load phases the garbage collector blurs the figure.
+      progress(`${target} idle connections`);
+      const kib = await idleRss(url, operator, rss);
+      memory.push(
+        `${target.padEnd(13)}${(kib / IDLE_CONNECTIONS).toFixed(2).padStart(10)} KiB per idle connection (${format(kib / 1024)} MiB for ${IDLE_CONNECTIONS})`,
+      );
+      progress(memory.at(-1) ?? '');
+      for (const qos of [0, 1] as const) {
+        progress(`${target} fan-in QoS ${qos}`);
+        line(target, `fan-in QoS ${qos}`, await fanIn(url, gateways, service, qos));
+      }
+      for (const qos of [0, 1] as const) {
+        progress(`${target} fan-out QoS ${qos}`);
+        line(target, `fan-out QoS ${qos}`, await fanOut(url, gateways[0] as Credentials, operator, qos));
+      }
+    } finally {
+      await stop();
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+  process.stdout.write(
+    `\nBroker, auth + ACL on (lophoc, mosquitto); plain aedes 1.2.0 without auth for reference. ${WORKERS} load processes, ` +
+      `${WORKERS * GATEWAYS_PER_WORKER} gateways × ${MESSAGES_PER_GATEWAY} msgs fan-in; 1 publisher × ${FANOUT_MESSAGES} msgs → ` +
+      `${WORKERS * FANOUT_SUBSCRIBERS_PER_WORKER} subscribers fan-out\n`,
+  );
+  process.stdout.write(
+    `${'phase'.padEnd(16)}${'broker'.padEnd(13)}${'msg/s'.padStart(10)}${'p50/p99 ms'.padStart(14)}${'received'.padStart(16)}\n`,
+  );
+  for (const row of rows) process.stdout.write(`${row}\n`);
+  process.stdout.write(`\nRSS growth with ${IDLE_CONNECTIONS} idle connections\n`);
+  for (const row of memory) process.stdout.write(`${row}\n`);
+}
+
+// Child-process roles (after every declaration above, so nothing is used before it is initialised). A child whose
+// parent is gone exits, so an interrupted run leaves nothing behind.
+const SERVER = process.env.LOPHOC_BROKER_BENCH_SERVER;
+const WORKER = process.env.LOPHOC_BROKER_BENCH_WORKER;
+if (SERVER || WORKER) process.once('disconnect', () => process.exit(0));
+if (SERVER) await runServer(JSON.parse(SERVER) as ServerJob);
+if (WORKER) await runWorker(JSON.parse(WORKER) as WorkerJob);
