@@ -73,6 +73,25 @@ describe('credentials', () => {
     expect(registry.listNodes()).toMatchObject([{ site: 'ttht-cho-quan', node: 'gw-p101', revoked: true, lastSeen: null }]);
   });
 
+  it('answers a repeated login from its cache, which a rotation or a wrong password never hits', async () => {
+    const { username, password } = await registry.provisionNode({ site: 'ttht-cho-quan', node: 'gw-p101', kind: 'gateway' });
+    const timed = async (secret: string) => {
+      const started = performance.now();
+      const account = await registry.authenticate(username, secret);
+      return { ok: account !== undefined, ms: performance.now() - started };
+    };
+    const first = await timed(password);
+    const second = await timed(password);
+    expect(first.ok && second.ok).toBe(true);
+    expect(second.ms).toBeLessThan(first.ms / 5); // no scrypt the second time
+    expect((await timed('wrong')).ok).toBe(false);
+    const rotated = await registry.rotate(username);
+    expect((await timed(password)).ok).toBe(false);
+    expect((await timed(rotated.password)).ok).toBe(true);
+    registry.revoke(username);
+    expect((await timed(rotated.password)).ok).toBe(false);
+  });
+
   it('ensureServiceAccount and provisionNode with a given password are idempotent', async () => {
     const a = await registry.ensureServiceAccount({ username: 'ops-center', role: 'service', password: 'pilot-secret' });
     const b = await registry.ensureServiceAccount({ username: 'ops-center', role: 'service', password: 'pilot-secret' });
