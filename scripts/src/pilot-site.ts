@@ -1,35 +1,46 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
 
 /**
- * The pilot's simulated classroom. Sites and rooms are data: the pilot center is in Chợ Lớn ward
- * (former District 5), and nothing in code depends on that.
+ * The pilot's places and its simulated classroom. Places are data (the broker's registry and the ops-center's
+ * sites): the pilot center is in Chợ Lớn ward (former District 5), and nothing in code depends on that.
  */
+export const PILOT_SITES = [
+  { id: 'hcm', kind: 'city', name: 'Thành phố Hồ Chí Minh' },
+  { id: 'cho-lon', kind: 'ward', name: 'Phường Chợ Lớn', parent: 'hcm' },
+  { id: 'ttht-cho-lon', kind: 'learning-center', name: 'Trung tâm học tập cộng đồng phường Chợ Lớn', parent: 'cho-lon' },
+  { id: 'p101', kind: 'room', name: 'Phòng 101', parent: 'ttht-cho-lon' },
+] as const;
+
 export const PILOT_CLASSROOM = {
   site: 'ttht-cho-lon',
   node: 'gw-p101',
   room: 'Phòng 101',
-  sensor: { id: 'th-1', profile: 'xy-md02', name: 'Cảm biến nhiệt độ – độ ẩm' },
+  roomSite: 'p101',
 } as const;
 
-/** Writes the gateway config a technician would write by hand, so the pilot runs the same loader. */
-export async function writePilotGatewayConfig(
-  file: string,
-  options: { mqttUrl: string; dataDir: string; sensorPort: string },
-): Promise<void> {
-  const { site, node, room, sensor } = PILOT_CLASSROOM;
+export interface PilotGatewayConfig {
+  mqtt: { url: string; username: string; password: string };
+  dataDir: string;
+  devices: Record<string, unknown>[];
+}
+
+/** Writes the gateway config a technician would write by hand (mode 0600: it holds a password), read back by the same loader. */
+export async function writePilotGatewayConfig(file: string, options: PilotGatewayConfig): Promise<void> {
+  const { site, node, room } = PILOT_CLASSROOM;
   const config = {
     site,
     node,
     room,
-    mqtt: { url: options.mqttUrl },
+    mqtt: options.mqtt,
     dataDir: options.dataDir,
     offlineAfterMisses: 3,
     healthIntervalS: 30,
-    devices: [{ id: sensor.id, profile: sensor.profile, name: sensor.name, port: options.sensorPort }],
+    pjlinkNotifications: { port: 0, bindAddress: '127.0.0.1' },
+    devices: options.devices,
   };
-  await writeFile(file, `# Written by the pilot launcher (scripts/src/pilot.ts); see docs/gateway.md\n${stringify(config)}`, 'utf8');
+  await writeFile(file, `# Written by the pilot launcher (scripts/src/pilot.ts); see docs/gateway.md\n${stringify(config)}`, {
+    encoding: 'utf8',
+    mode: 0o600,
+  });
 }
-
-export const joinData = (dataDir: string, ...parts: string[]) => join(dataDir, ...parts);

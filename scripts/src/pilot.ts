@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import { startPilot } from './pilot-parts.js';
 import { runMain } from './run-main.js';
 
@@ -14,15 +15,19 @@ await runMain('lophoc-pilot', async ({ log }) => {
     dataDir,
     brokerPort: port('LOPHOC_BROKER_PORT', 1883),
     httpPort: port('LOPHOC_HTTP_PORT', 8080),
+    kioskPort: port('LOPHOC_KIOSK_PORT', 8090),
     drift: true,
     log,
   });
+  const passwordSource = process.env.LOPHOC_ADMIN_PASSWORD ? 'LOPHOC_ADMIN_PASSWORD' : join(resolve(dataDir), 'admin-password');
   process.stdout.write(
     [
       '',
       'LopHoc pilot is running.',
       `  Console (ops-center): ${pilot.consoleUrl}`,
-      `  MQTT broker:          ${pilot.brokerUrl}`,
+      `    sign in as ${pilot.admin.username}, password in ${passwordSource}`,
+      `  Kiosk (browser mode): ${pilot.kioskUrl}`,
+      `  MQTT broker:          ${pilot.brokerUrl} (login and ACL on)`,
       `  Data:                 ${dataDir}`,
       'Press Ctrl-C to stop.',
       '',

@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loginAs } from '../../ops-center/src/testing/harness.js';
 import { freePort, processesMentioning, spawnTs } from '../support/processes.js';
 
 const PILOT = 'scripts/src/pilot.ts';
@@ -24,6 +25,7 @@ describe('the pilot process', () => {
     LOPHOC_DATA_DIR: dataDir,
     LOPHOC_BROKER_PORT: String(await freePort()),
     LOPHOC_HTTP_PORT: String(await freePort()),
+    LOPHOC_KIOSK_PORT: String(await freePort()),
   });
 
   it('prints both URLs, serves a live reading, and stops cleanly on SIGINT with no socat left', async () => {
@@ -33,15 +35,13 @@ describe('the pilot process', () => {
     expect(pilot.stdout()).toContain(`Console (ops-center): http://127.0.0.1:${vars.LOPHOC_HTTP_PORT}/`);
     expect(pilot.stdout()).toContain(`MQTT broker:          mqtt://127.0.0.1:${vars.LOPHOC_BROKER_PORT}`);
     expect(await processesMentioning(dataDir)).not.toEqual([]); // socat holds the pty links under dataDir
+    expect(pilot.stdout()).toContain(`Kiosk (browser mode): http://127.0.0.1:${vars.LOPHOC_KIOSK_PORT}`);
+    expect(pilot.stdout()).toContain(`sign in as admin, password in ${join(dataDir, 'admin-password')}`);
+    const password = (await readFile(join(dataDir, 'admin-password'), 'utf8')).trim();
+    const api = await loginAs(`http://127.0.0.1:${vars.LOPHOC_HTTP_PORT}`, 'admin', password);
     await expect
-      .poll(
-        async () =>
-          ((await (await fetch(`http://127.0.0.1:${vars.LOPHOC_HTTP_PORT}/api/latest`)).json()) as { name: string }[]).map((v) => v.name),
-        {
-          timeout: 15_000,
-        },
-      )
-      .toEqual(['humidity', 'temperature']);
+      .poll(async () => ((await (await api('/api/latest')).json()) as { name: string }[]).map((v) => v.name), { timeout: 15_000 })
+      .toEqual(expect.arrayContaining(['humidity', 'temperature', 'co2']));
 
     pilot.child.kill('SIGINT');
     expect(await pilot.exit).toEqual({ code: 0, signal: null });

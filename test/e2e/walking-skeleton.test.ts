@@ -5,6 +5,7 @@ import { type RunningPilot, startPilot } from '@lophoc/scripts/pilot';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loginAs } from '../../ops-center/src/testing/harness.js';
 import { launchChromium } from '../support/chromium.js';
 
 /**
@@ -19,7 +20,7 @@ describe('walking skeleton: serial sensor → edge agent → broker → ops-cent
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'lophoc-e2e-'));
-    pilot = await startPilot({ dataDir, brokerPort: 0, httpPort: 0, log: pino({ level: 'silent' }) });
+    pilot = await startPilot({ dataDir, brokerPort: 0, httpPort: 0, kioskPort: 0, log: pino({ level: 'silent' }) });
   });
   afterAll(async () => {
     await pilot?.stop();
@@ -33,7 +34,7 @@ describe('walking skeleton: serial sensor → edge agent → broker → ops-cent
         try {
           return db
             .prepare<[], { node: string; device: string; name: string; value: number }>(
-              "SELECT node, device, name, value FROM samples WHERE node = 'gw-p101' ORDER BY name",
+              "SELECT node, device, name, value FROM samples WHERE node = 'gw-p101' AND device = 'th-1' ORDER BY name",
             )
             .all();
         } finally {
@@ -49,8 +50,9 @@ describe('walking skeleton: serial sensor → edge agent → broker → ops-cent
   });
 
   it('serves it over HTTP with units from the birth message', async () => {
+    const api = await loginAs(pilot.consoleUrl.replace(/\/$/, ''), pilot.admin.username, pilot.admin.password);
     const latest = await eventually(
-      async () => (await (await fetch(new URL('api/latest', pilot.consoleUrl))).json()) as { name: string; value: number; unit?: string }[],
+      async () => (await (await api('/api/latest')).json()) as { name: string; value: number; unit?: string }[],
       (values) => values.length >= 2,
     );
     expect(latest).toEqual(
@@ -66,10 +68,22 @@ describe('walking skeleton: serial sensor → edge agent → broker → ops-cent
     try {
       const page = await browser.context.newPage();
       await page.goto(pilot.consoleUrl);
+      const login = page.getByRole('form', { name: 'Đăng nhập' });
+      await login.getByLabel('Tên đăng nhập').fill(pilot.admin.username);
+      await login.getByLabel('Mật khẩu').fill(pilot.admin.password);
+      await login.getByRole('button', { name: 'Đăng nhập' }).click();
       const table = page.getByRole('table', { name: 'Số đo của ttht-cho-lon/gw-p101' });
-      const temperature = table.getByRole('row', { name: /Nhiệt độ/ });
+      const temperature = table.getByRole('row', { name: /^th-1 Nhiệt độ/ });
       await expect.poll(() => temperature.getByRole('cell').nth(2).textContent(), { timeout: 15_000 }).toBe('30,5 °C');
-      await expect.poll(() => table.getByRole('row', { name: /Độ ẩm/ }).getByRole('cell').nth(2).textContent()).toBe('54,6 %RH');
+      await expect
+        .poll(() =>
+          table
+            .getByRole('row', { name: /^th-1 Độ ẩm/ })
+            .getByRole('cell')
+            .nth(2)
+            .textContent(),
+        )
+        .toBe('54,6 %RH');
       await expect.poll(() => page.getByRole('status').textContent()).toBe('Trực tiếp');
 
       await page.getByRole('button', { name: 'English' }).click();
@@ -77,7 +91,7 @@ describe('walking skeleton: serial sensor → edge agent → broker → ops-cent
       await expect
         .poll(() =>
           english
-            .getByRole('row', { name: /Temperature/ })
+            .getByRole('row', { name: /^th-1 Temperature/ })
             .getByRole('cell')
             .nth(2)
             .textContent(),
@@ -90,7 +104,7 @@ describe('walking skeleton: serial sensor → edge agent → broker → ops-cent
         .poll(
           () =>
             english
-              .getByRole('row', { name: /Temperature/ })
+              .getByRole('row', { name: /^th-1 Temperature/ })
               .getByRole('cell')
               .nth(2)
               .textContent(),
