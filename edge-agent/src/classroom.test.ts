@@ -1,16 +1,30 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { startBroker } from '@lophoc/broker';
 import { type ClassroomSimulators, RecordedHidDevice, recordTyping, startClassroomSimulators, wedgeTextForTag } from '@lophoc/simulators';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningAgent, startAgent } from './agent.js';
+import { CardPseudonymiser } from './classroom/card-privacy.js';
 import { parseGatewayConfig } from './config.js';
 import type { HidBackend } from './transports/hid-source.js';
 
 const log = pino({ level: 'silent' });
+/** Every log line the agent writes in this suite, at debug level, to check that no card id reaches a log. */
+const logLines: string[] = [];
+const capturingLog = pino(
+  { level: 'debug' },
+  new Writable({
+    write(chunk, _, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  }),
+);
+const secret = Buffer.alloc(32, 0x5a);
 const base = 'lophoc/v1/ttht-an-dong/gw-p202';
 
 /**
@@ -37,7 +51,9 @@ describe('a simulated classroom through the agent to MQTT', () => {
     client = await mqtt.connectAsync(broker.url, { clientId: 'observer-room' });
     client.on('message', (topic, payload) => seen.set(topic, [...(seen.get(topic) ?? []), JSON.parse(payload.toString())]));
     await client.subscribeAsync(`${base}/#`, { qos: 1 });
+    await writeFile(join(dir, 'site.key'), secret.toString('hex'), { mode: 0o600 });
     const config = parseGatewayConfig({
+      privacy: { secretFile: join(dir, 'site.key') },
       site: 'ttht-an-dong',
       node: 'gw-p202',
       mqtt: { url: broker.url },
@@ -45,7 +61,7 @@ describe('a simulated classroom through the agent to MQTT', () => {
       devices: [...sims.devices, { id: 'door-reader', profile: 'hid-rfid-reader' }],
       pjlinkNotifications: { port: 0, bindAddress: '127.0.0.1' },
     });
-    agent = await startAgent(config, log, { hid });
+    agent = await startAgent(config, capturingLog, { hid });
   }, 20_000);
   afterAll(async () => {
     await agent?.stop();
@@ -69,15 +85,36 @@ describe('a simulated classroom through the agent to MQTT', () => {
     expect(birth.devices.find((d) => d.id === 'reader-1')?.exposes).toEqual([{ name: 'card', kind: 'event' }]);
   });
 
-  it('delivers card taps from the RDM6300 and the HID reader as events', async () => {
+  it('delivers card taps from the RDM6300 and the HID reader as pseudonyms: the same card gives the same one', async () => {
+    const pseudonym = new CardPseudonymiser(secret).pseudonym('3887558');
     sims.reader.present('67003B51C6');
     await expect.poll(() => events('reader-1'), { timeout: 5000 }).toHaveLength(1);
     sims.reader.remove();
-    expect(events('reader-1')[0]).toMatchObject({ v: 1, type: 'card', data: { value: '67003B51C6' }, seq: expect.any(Number) });
+    expect(events('reader-1')[0]).toEqual({
+      v: 1,
+      ts: expect.any(Number),
+      type: 'card',
+      data: { card: pseudonym },
+      seq: expect.any(Number),
+    });
     await expect.poll(() => seen.get(`${base}/door-reader/availability`)?.at(-1)?.online).toBe(true);
     await hidDevice.play(recordTyping(wedgeTextForTag('67003B51C6')));
     await expect.poll(() => events('door-reader'), { timeout: 5000 }).toHaveLength(1);
-    expect(events('door-reader')[0]).toMatchObject({ type: 'card', data: { value: '0003887558' } });
+    expect(events('door-reader')[0]).toMatchObject({ type: 'card', data: { card: pseudonym } });
+  });
+
+  it('leaves the raw card id in no file the agent wrote, no log line and no MQTT message', async () => {
+    await expect.poll(() => events('door-reader').length).toBeGreaterThan(0);
+    const forms = ['67003B51C6', '003B51C6', '3887558', '0003887558'];
+    const leaks = (text: string) => forms.filter((form) => text.toUpperCase().includes(form));
+    const files = await readdir(join(dir, 'agent'), { recursive: true, withFileTypes: true });
+    for (const file of files.filter((entry) => entry.isFile())) {
+      const bytes = await readFile(join(file.parentPath, file.name));
+      expect({ file: file.name, leaks: leaks(bytes.toString('latin1')) }).toEqual({ file: file.name, leaks: [] });
+    }
+    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.flatMap(leaks)).toEqual([]);
+    expect([...seen.values()].flat().flatMap((payload) => leaks(JSON.stringify(payload)))).toEqual([]);
   });
 
   it('runs projector commands through the drivers and reports the power change', async () => {
@@ -102,7 +139,7 @@ describe('config errors name the device field', () => {
     await expect(
       startAgent(
         config([
-          { id: 'a', profile: 'rdm6300', port: '/dev/null' },
+          { id: 'a', profile: 'epson-escvp21', port: '/dev/null' },
           { id: 'b', profile: 'mh-z19', port: '/dev/null' },
         ]),
         log,

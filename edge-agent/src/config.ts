@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ID_PATTERN, RESERVED_DEVICE_IDS } from '@lophoc/protocol';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { rulesSchema } from './classroom/rules.js';
 
 const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9][a-z0-9-]{0,62}');
 
@@ -55,7 +56,34 @@ export const gatewayConfigSchema = z
       password: z.string().optional(),
       /** Records published per second at most (the outbox replay pace); the uplink's default when absent. */
       maxPublishRate: z.number().positive().max(100_000).optional(),
+      /** PEM file of the CA the broker's certificate must chain to (`mqtts://`, `wss://`); the only one trusted. */
+      ca: z.string().min(1).optional(),
+      /** Client certificate and key (PEM files), for brokers that authenticate nodes by certificate (DESIGN §6). */
+      cert: z.string().min(1).optional(),
+      key: z.string().min(1).optional(),
     }),
+    outbox: z
+      .strictObject({
+        /** Payload bytes kept at most; past it the oldest telemetry goes first, attendance never (default 64 MiB). */
+        maxBytes: z
+          .number()
+          .int()
+          .min(64 * 1024)
+          .max(16 * 1024 ** 3)
+          .default(64 * 1024 ** 2),
+      })
+      .default({ maxBytes: 64 * 1024 ** 2 }),
+    /** Card privacy (DESIGN §6): required when a card reader is configured. */
+    privacy: z
+      .strictObject({
+        /** File with the per-site secret (≥ 32 bytes, or their hex), mode 0600. */
+        secretFile: z.string().min(1),
+      })
+      .optional(),
+    /** Card pseudonyms (from `lophoc-agent card pseudonym`) and their roles. */
+    roster: z.record(z.string(), z.string()).default({}),
+    /** Classroom rules: timetable, projector, comfort warnings (docs/gateway.md). */
+    rules: rulesSchema.optional(),
     /** Where the outbox and other state live. */
     dataDir: z.string().min(1),
     /** A device that fails this many polls in a row is reported offline (DESIGN §5). */

@@ -1,5 +1,7 @@
 /** The classroom gateway: config → profiles → device drivers → outbox → MQTT uplink. */
 export { AGENT_VERSION, type AgentOptions, type RunningAgent, startAgent } from './agent.js';
+export { CardPseudonymiser, canonicalCardId, loadSiteSecret } from './classroom/card-privacy.js';
+export { ClassroomRules, type RuleAction, type RulesConfig, rulesSchema } from './classroom/rules.js';
 export {
   ConfigError,
   type DeviceInstance,
@@ -10,6 +12,7 @@ export {
 } from './config.js';
 export { type DiscoveredDevice, discoverDevices, matchProfiles, pjlinkSearch } from './discovery.js';
 export { CommandError, type CommandErrorCode, type CommandResult, type DeviceDriver, type DeviceSink } from './drivers/driver.js';
+export { CommandProcessor, type CommandTarget } from './remote/command-processor.js';
 export { type HidBackend, type HidDeviceInfo, type HidReportSource, nodeHid } from './transports/hid-source.js';
 export { Outbox, type OutboxRecord, Priority } from './uplink/outbox.js';
 export { Uplink, type UplinkOptions, type UplinkStats } from './uplink/uplink.js';

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Registry, startBroker } from '@lophoc/broker';
-import { loadGatewayConfig, startAgent } from '@lophoc/edge-agent';
+import { CardPseudonymiser, loadGatewayConfig, startAgent } from '@lophoc/edge-agent';
 import { startKioskBrowserMode } from '@lophoc/kiosk-app/browser';
 import { startOpsCenter } from '@lophoc/ops-center';
 import { type ClassroomSimulators, driftRoomClimate, startClassroomSimulators, type XyMd02State } from '@lophoc/simulators';
 import type { Logger } from 'pino';
-import { PILOT_CLASSROOM, PILOT_SITES, writePilotGatewayConfig } from './pilot-site.js';
+import { PILOT_CLASSROOM, PILOT_SITES, PILOT_TEACHER_CARD, writePilotGatewayConfig } from './pilot-site.js';
 
 export interface PilotOptions {
   dataDir: string;
@@ -90,10 +90,14 @@ export async function startPilot(options: PilotOptions): Promise<RunningPilot> {
     const gatewayDir = join(dataDir, 'gateway', node);
     await mkdir(gatewayDir, { recursive: true });
     const configFile = join(gatewayDir, 'agent.yaml');
+    const secretFile = join(gatewayDir, 'site.key');
+    const secret = await siteSecret(secretFile);
     await writePilotGatewayConfig(configFile, {
       mqtt: { url: broker.url, username: gateway.username, password: gateway.password },
       dataDir: gatewayDir,
       devices: room.devices,
+      secretFile,
+      teacherPseudonym: new CardPseudonymiser(secret).pseudonym(PILOT_TEACHER_CARD),
     });
     const agent = await startAgent(await loadGatewayConfig(configFile), log.child({ part: 'edge-agent' }));
     stops.push(() => agent.stop());
@@ -128,5 +132,16 @@ async function pilotAdmin(dataDir: string): Promise<{ username: string; password
     const password = randomBytes(12).toString('base64url');
     await writeFile(file, `${password}\n`, { mode: 0o600 });
     return { username, password };
+  }
+}
+
+/** The gateway's per-site secret for card pseudonyms: 32 random bytes made on the first start, kept mode 0600. */
+async function siteSecret(file: string): Promise<Buffer> {
+  try {
+    return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
+  } catch {
+    const secret = randomBytes(32);
+    await writeFile(file, `${secret.toString('hex')}\n`, { mode: 0o600 });
+    return secret;
   }
 }

@@ -19,10 +19,15 @@ export const PILOT_CLASSROOM = {
   roomSite: 'p101',
 } as const;
 
+/** The demo teacher's card (an EM4100 tag: version 0x12, id 0x00ABCDEF); only its pseudonym is written down. */
+export const PILOT_TEACHER_CARD = '1200ABCDEF';
+
 export interface PilotGatewayConfig {
   mqtt: { url: string; username: string; password: string };
   dataDir: string;
   devices: Record<string, unknown>[];
+  secretFile: string;
+  teacherPseudonym: string;
 }
 
 /** Writes the gateway config a technician would write by hand (mode 0600: it holds a password), read back by the same loader. */
@@ -37,6 +42,30 @@ export async function writePilotGatewayConfig(file: string, options: PilotGatewa
     offlineAfterMisses: 3,
     healthIntervalS: 30,
     pjlinkNotifications: { port: 0, bindAddress: '127.0.0.1' },
+    privacy: { secretFile: options.secretFile },
+    roster: { [options.teacherPseudonym]: 'teacher' },
+    rules: {
+      timetable: {
+        timezone: 'Asia/Ho_Chi_Minh',
+        weekdays: [1, 2, 3, 4, 5, 6],
+        periods: [
+          { name: 'Tiết 1', start: '07:00', end: '07:45' },
+          { name: 'Tiết 2', start: '07:50', end: '08:35' },
+          { name: 'Tiết 3', start: '08:50', end: '09:35' },
+          { name: 'Tiết 4', start: '09:40', end: '10:25' },
+          { name: 'Tiết 5', start: '13:30', end: '14:15' },
+          { name: 'Tiết 6', start: '14:20', end: '15:05' },
+          { name: 'Tiết 7', start: '18:00', end: '19:30' },
+        ],
+        holidays: ['2027-01-01', '2027-02-05..2027-02-14', '2027-04-30', '2027-05-01', '2027-09-02'],
+      },
+      projector: 'projector-1',
+      projectorOffAfterMinutes: 10,
+      comfort: [
+        { device: 'co2-1', reading: 'co2', high: 1500, hysteresis: 200 },
+        { device: 'th-1', reading: 'temperature', high: 32, hysteresis: 1 },
+      ],
+    },
     devices: options.devices,
   };
   await writeFile(file, `# Written by the pilot launcher (scripts/src/pilot.ts); see docs/gateway.md\n${stringify(config)}`, {

@@ -66,7 +66,7 @@ describe('classroom rules', () => {
   it('a teacher tap turns the projector on and opens the period session; students are marked present once', () => {
     const room = rules();
     expect(room.cardTap('reader', teacher, at('06:55'))).toEqual([
-      { kind: 'command', device: 'projector', method: 'power', params: { on: true } },
+      { kind: 'command', device: 'projector', method: 'power_on', params: {} },
       {
         kind: 'event',
         device: 'reader',
@@ -97,7 +97,7 @@ describe('classroom rules', () => {
       { kind: 'event', device: 'classroom', type: 'session.closed', data: { session: '2026-11-30-p1', attendees: 2 }, attendance: true },
     ]);
     expect(room.tick(at('07:54'))).toEqual([]);
-    expect(room.tick(at('07:55'))).toEqual([{ kind: 'command', device: 'projector', method: 'power', params: { on: false } }]);
+    expect(room.tick(at('07:55'))).toEqual([{ kind: 'command', device: 'projector', method: 'power_off', params: {} }]);
     expect(room.tick(at('08:30'))).toEqual([]); // only once
   });
 

@@ -125,7 +125,7 @@ export class ClassroomRules {
     }
     if (this.projectorOffAt !== undefined && ts >= this.projectorOffAt && !this.session) {
       this.projectorOffAt = undefined;
-      if (this.config.projector) actions.push({ kind: 'command', device: this.config.projector, method: 'power', params: { on: false } });
+      if (this.config.projector) actions.push({ kind: 'command', device: this.config.projector, method: 'power_off', params: {} });
     }
     return actions;
   }
@@ -139,7 +139,7 @@ export class ClassroomRules {
     // Off N minutes after the last period that had a class: a teacher opening the next period in time cancels it.
     this.projectorOffAt = endsAt + this.config.projectorOffAfterMinutes * 60_000;
     const actions: RuleAction[] = [];
-    if (this.config.projector) actions.push({ kind: 'command', device: this.config.projector, method: 'power', params: { on: true } });
+    if (this.config.projector) actions.push({ kind: 'command', device: this.config.projector, method: 'power_on', params: {} });
     actions.push({
       kind: 'event',
       device: reader,

@@ -126,6 +126,11 @@ export class Uplink {
     if (this.connected) this.publishAvailability(device, payload);
   }
 
+  /** The last availability published for a device (for `lophoc-agent status`). */
+  availabilityOf(device: string): AvailabilityPayload | undefined {
+    return this.availability.get(device);
+  }
+
   /** Health is a QoS 0 snapshot (DESIGN §3): losing one is harmless, so it skips the outbox. */
   publishHealth(payload: HealthPayload): void {
     if (!this.connected) return;

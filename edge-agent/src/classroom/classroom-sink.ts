@@ -1,0 +1,97 @@
+import { buildTopic } from '@lophoc/protocol';
+import type { Logger } from 'pino';
+import type { DeviceSink } from '../drivers/driver.js';
+import { type Outbox, Priority } from '../uplink/outbox.js';
+import type { CardPseudonymiser } from './card-privacy.js';
+import type { ClassroomRules, RuleAction } from './rules.js';
+
+export interface ClassroomSinkOptions {
+  site: string;
+  node: string;
+  outbox: Outbox;
+  /** Asks the uplink to send what was just appended. */
+  drain(): void;
+  availability(device: string, online: boolean, reason?: string): void;
+  /** Devices whose `card` events carry a card id that must be pseudonymised. */
+  cardReaders: ReadonlySet<string>;
+  pseudonymiser: CardPseudonymiser | undefined;
+  rules: ClassroomRules | undefined;
+  execute(device: string, method: string, params: Record<string, unknown>): Promise<unknown>;
+  log: Logger;
+}
+
+export interface ClassroomSink {
+  sink: DeviceSink;
+  /** Runs the rules' clock (session ends, projector off); call every few seconds. */
+  tick(now: number): void;
+  readonly stats: { cardTaps: number; badCardIds: number; ruleCommands: number; ruleCommandFailures: number };
+}
+
+/**
+ * Where the drivers' output goes on a classroom gateway: telemetry and events into the outbox, card ids replaced by
+ * their pseudonym before anything is stored or logged (DESIGN §6), and everything fed to the classroom rules, whose
+ * actions are carried out here (projector commands) or stored (sessions, attendance, comfort warnings).
+ */
+export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSink {
+  const { site, node, outbox, rules, log } = options;
+  const stats = { cardTaps: 0, badCardIds: 0, ruleCommands: 0, ruleCommandFailures: 0 };
+  const appendEvent = (device: string, type: string, data: Record<string, unknown>, ts: number, priority: number) => {
+    const topic = buildTopic({ kind: 'event', site, node, device });
+    outbox.append(topic, priority, (seq) => ({ v: 1, ts, seq, type, data }));
+    options.drain();
+  };
+  const carryOut = (actions: RuleAction[], ts: number) => {
+    for (const action of actions) {
+      if (action.kind === 'event') {
+        appendEvent(action.device, action.type, action.data, ts, action.attendance ? Priority.attendance : Priority.event);
+        continue;
+      }
+      stats.ruleCommands++;
+      options.execute(action.device, action.method, action.params).then(
+        () => log.info({ device: action.device, method: action.method }, 'classroom rule carried out'),
+        (error: Error) => {
+          stats.ruleCommandFailures++;
+          log.warn({ device: action.device, method: action.method, err: error.message }, 'classroom rule command failed');
+          appendEvent(
+            action.device,
+            'rule.failed',
+            { method: action.method, error: error.message.slice(0, 200) },
+            Date.now(),
+            Priority.event,
+          );
+        },
+      );
+    }
+  };
+
+  const sink: DeviceSink = {
+    telemetry(device, values, ts) {
+      const topic = buildTopic({ kind: 'telemetry', site, node, device });
+      outbox.append(topic, Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
+      options.drain();
+      if (rules) for (const [name, value] of Object.entries(values)) carryOut(rules.reading(device, name, value, ts), ts);
+    },
+    availability(device, online, reason) {
+      options.availability(device, online, reason);
+    },
+    event(device, type, data, ts) {
+      if (!(options.cardReaders.has(device) && type === 'card')) {
+        appendEvent(device, type, data, ts, Priority.event);
+        return;
+      }
+      let card: string;
+      try {
+        card = options.pseudonymiser!.pseudonym(String(data.value ?? ''));
+      } catch {
+        // The id is never logged, even when malformed: it may still be personal data.
+        stats.badCardIds++;
+        log.warn({ device }, 'card reader sent an id that is not a card number; ignored');
+        return;
+      }
+      stats.cardTaps++;
+      appendEvent(device, 'card', { card }, ts, Priority.attendance);
+      if (rules) carryOut(rules.cardTap(device, card, ts), ts);
+    },
+  };
+  return { sink, stats, tick: (now) => rules && carryOut(rules.tick(now), now) };
+}
