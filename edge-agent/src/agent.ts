@@ -1,7 +1,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadProfiles } from '@lophoc/device-profiles';
-import { type BirthPayload, buildTopic } from '@lophoc/protocol';
+import type { BirthPayload } from '@lophoc/protocol';
 import type { Logger } from 'pino';
 import { CardPseudonymiser, loadSiteSecret } from './classroom/card-privacy.js';
 import { createClassroomSink } from './classroom/classroom-sink.js';
@@ -127,6 +127,7 @@ export async function startAgent(config: GatewayConfig, log: Logger, options: st
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await deviceSet.stop();
+      classroom.flush();
       await running.stop();
       commands.close();
       outbox.close();

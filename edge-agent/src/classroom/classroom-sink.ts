@@ -1,6 +1,7 @@
 import { buildTopic } from '@lophoc/protocol';
 import type { Logger } from 'pino';
 import type { DeviceSink } from '../drivers/driver.js';
+import { BatchingWriter } from '../uplink/batching-writer.js';
 import { type Outbox, Priority } from '../uplink/outbox.js';
 import type { CardPseudonymiser } from './card-privacy.js';
 import type { ClassroomRules, RuleAction } from './rules.js';
@@ -24,6 +25,8 @@ export interface ClassroomSink {
   sink: DeviceSink;
   /** Runs the rules' clock (session ends, projector off); call every few seconds. */
   tick(now: number): void;
+  /** Writes what is still pending to the outbox (before it closes). */
+  flush(): void;
   readonly stats: { cardTaps: number; badCardIds: number; ruleCommands: number; ruleCommandFailures: number };
 }
 
@@ -35,10 +38,10 @@ export interface ClassroomSink {
 export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSink {
   const { site, node, outbox, rules, log } = options;
   const stats = { cardTaps: 0, badCardIds: 0, ruleCommands: 0, ruleCommandFailures: 0 };
+  const writer = new BatchingWriter(outbox, options.drain);
   const appendEvent = (device: string, type: string, data: Record<string, unknown>, ts: number, priority: number) => {
     const topic = buildTopic({ kind: 'event', site, node, device });
-    outbox.append(topic, priority, (seq) => ({ v: 1, ts, seq, type, data }));
-    options.drain();
+    writer.write(topic, priority, (seq) => ({ v: 1, ts, seq, type, data }));
   };
   const carryOut = (actions: RuleAction[], ts: number) => {
     for (const action of actions) {
@@ -67,8 +70,7 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
   const sink: DeviceSink = {
     telemetry(device, values, ts) {
       const topic = buildTopic({ kind: 'telemetry', site, node, device });
-      outbox.append(topic, Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
-      options.drain();
+      writer.write(topic, Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
       if (rules) for (const [name, value] of Object.entries(values)) carryOut(rules.reading(device, name, value, ts), ts);
     },
     availability(device, online, reason) {
@@ -93,5 +95,5 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
       if (rules) carryOut(rules.cardTap(device, card, ts), ts);
     },
   };
-  return { sink, stats, tick: (now) => rules && carryOut(rules.tick(now), now) };
+  return { sink, stats, tick: (now) => rules && carryOut(rules.tick(now), now), flush: () => writer.flush() };
 }
