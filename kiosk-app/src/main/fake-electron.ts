@@ -10,6 +10,7 @@ export class FakeWebContents implements WebContentsLike {
   reloads = 0;
   devtoolsClosed = 0;
   sent: { channel: string; payload: unknown }[] = [];
+  forcefullyCrashRenderer?: () => void;
   on(event: string, listener: Listener): void {
     this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
   }
