@@ -37,8 +37,14 @@ export interface WebContentsLike {
   closeDevTools(): void;
   getOSProcessId(): number;
   send(channel: string, payload: unknown): void;
-  capturePage(): Promise<{ toPNG(): Buffer }>;
+  capturePage(): Promise<NativeImageLike>;
   forcefullyCrashRenderer?(): void;
+}
+
+export interface NativeImageLike {
+  toPNG(): Buffer;
+  toJPEG(quality: number): Buffer;
+  resize(options: { width: number }): NativeImageLike;
 }
 
 export interface PermissionSessionLike {

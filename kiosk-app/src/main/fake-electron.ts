@@ -1,4 +1,11 @@
-import type { InputEvent, IpcMainInvokeEventLike, IpcMainLike, PermissionSessionLike, WebContentsLike } from './electron-types.js';
+import type {
+  InputEvent,
+  IpcMainInvokeEventLike,
+  IpcMainLike,
+  NativeImageLike,
+  PermissionSessionLike,
+  WebContentsLike,
+} from './electron-types.js';
 
 type Listener = (...args: never[]) => unknown;
 
@@ -35,8 +42,13 @@ export class FakeWebContents implements WebContentsLike {
   send(channel: string, payload: unknown): void {
     this.sent.push({ channel, payload });
   }
-  async capturePage() {
-    return { toPNG: () => Buffer.from('89504e470d0a1a0a', 'hex') };
+  async capturePage(): Promise<NativeImageLike> {
+    const image: NativeImageLike = {
+      toPNG: () => Buffer.from('89504e470d0a1a0a', 'hex'),
+      toJPEG: () => Buffer.from('ffd8ffe0', 'hex'),
+      resize: () => image,
+    };
+    return image;
   }
   /** Fires `event` like Electron would; returns whether a listener called preventDefault. */
   fire(event: string, ...args: unknown[]): boolean {

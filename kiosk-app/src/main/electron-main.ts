@@ -1,0 +1,122 @@
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { startKioskBrowserMode } from '../browser/server.js';
+import { SerialQrScanner } from '../devices/qr-scanner.js';
+import { ReceiptPrinter } from '../devices/receipt-printer.js';
+import { KioskNode } from '../remote/kiosk-node.js';
+import { scheduleNightlyRestart } from '../remote/nightly-restart.js';
+import { loadKioskConfig, readPassword } from './config.js';
+import type { AppLike, IpcMainLike, PermissionSessionLike, PowerSaveBlockerLike } from './electron-types.js';
+import { httpKioskBackend } from './http-backend.js';
+import { type KioskWindowLike, startKioskShell } from './shell.js';
+import { kioskVersion } from './version.js';
+import type { KioskWindowOptions } from './window-options.js';
+
+/** The slice of the `electron` module this entry uses (typed here: the package is not installed on build machines). */
+interface ElectronModule {
+  app: AppLike & { whenReady(): Promise<void>; getAppMetrics(): { pid: number; memory: { workingSetSize: number } }[] };
+  ipcMain: IpcMainLike;
+  session: { defaultSession: PermissionSessionLike };
+  powerSaveBlocker: PowerSaveBlockerLike;
+  BrowserWindow: new (options: KioskWindowOptions) => KioskWindowLike;
+}
+
+/**
+ * The Electron entry point, a table of contents of the kiosk: configuration, the kiosk core on 127.0.0.1, the
+ * hardened window, devices, remote management, nightly restart. Everything it calls is tested under Node
+ * with an injected electron; this file only joins them (docs/kiosk-deploy.md).
+ */
+export async function main(): Promise<void> {
+  const electron = (await import('electron' as string)) as ElectronModule;
+  const log = pino({ name: 'lophoc-kiosk' });
+  const config = loadKioskConfig();
+  const version = kioskVersion();
+  await electron.app.whenReady();
+
+  const core = await startKioskBrowserMode({
+    contentApiUrl: config.contentApiUrl,
+    dataDir: config.dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    kioskId: config.node,
+    ...(config.phoneUrl ? { phoneUrl: config.phoneUrl } : {}),
+    log,
+  });
+  let window: InstanceType<ElectronModule['BrowserWindow']> | undefined;
+  const shell = startKioskShell(
+    {
+      app: electron.app,
+      ipcMain: electron.ipcMain,
+      session: electron.session.defaultSession,
+      powerSaveBlocker: electron.powerSaveBlocker,
+      createWindow: (options) => {
+        window = new electron.BrowserWindow(options);
+        return window;
+      },
+      rendererMemoryBytes: (pid) => (electron.app.getAppMetrics().find((metric) => metric.pid === pid)?.memory.workingSetSize ?? 0) * 1024,
+    },
+    {
+      kioskUrl: core.url,
+      preloadPath: fileURLToPath(new URL('../../dist/preload/preload.cjs', import.meta.url)),
+      extraOrigins: config.extraOrigins,
+      backend: httpKioskBackend(core.url),
+      version,
+      log,
+      memoryLimitBytes: config.memoryLimitMb * 1024 * 1024,
+    },
+  );
+  if (!shell) return;
+
+  const restart = () => {
+    electron.app.relaunch();
+    electron.app.exit(0);
+  };
+  if (config.scanner) {
+    const scanner = await SerialQrScanner.open(config.scanner).catch((error: Error) =>
+      log.error({ err: error.message }, 'QR scanner unavailable'),
+    );
+    scanner?.on('event', (event) => {
+      if (event.type === 'scan') shell.sendScan(event.scan);
+      else log.warn({ type: event.type, reason: event.reason }, 'QR scanner');
+    });
+  }
+  if (config.printer) {
+    const printer = await ReceiptPrinter.open(config.printer).catch((error: Error) =>
+      log.error({ err: error.message }, 'receipt printer unavailable'),
+    );
+    // Printing from the confirmation screen needs a `printReceipt` method in KioskApi (renderer, issue #7).
+    if (printer) log.info({ path: config.printer.path }, 'receipt printer ready');
+  }
+  if (config.mqtt) {
+    const node = new KioskNode({
+      url: config.mqtt.url,
+      site: config.site,
+      node: config.node,
+      ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
+      ...(config.mqtt.passwordFile ? { password: readPassword(config.mqtt.passwordFile) } : {}),
+      version,
+      log,
+      actions: {
+        reload: () => shell.reload(),
+        restart,
+        screenshot: async (maxWidth) => {
+          if (!window) throw new Error('no kiosk window');
+          const image = await window.webContents.capturePage();
+          return { mime: 'image/jpeg', bytes: image.resize({ width: maxWidth }).toJPEG(70) };
+        },
+        syncNow: async () => {
+          await core.syncNow();
+          return { outboxDelivered: 0 };
+        },
+      },
+      health: () => ({
+        rssBytes: process.memoryUsage().rss + shell.memory.lastBytes,
+        outboxDepth: core.outboxDepth(),
+        rendererCrashes: shell.recovery.crashes,
+        rendererRestarts: shell.memory.restarts,
+      }),
+    });
+    node.start().catch((error: Error) => log.error({ err: error.message }, 'remote management unavailable'));
+  }
+  if (config.nightlyRestart) scheduleNightlyRestart({ at: config.nightlyRestart, isIdle: shell.isIdle, restart });
+}
