@@ -12,6 +12,9 @@ import { type KioskWindowLike, startKioskShell } from './shell.js';
 import { kioskVersion } from './version.js';
 import type { KioskWindowOptions } from './window-options.js';
 
+/** Exit status asking systemd for a restart (deploy/lophoc-kiosk.service). */
+export const RESTART_EXIT_CODE = 75;
+
 /** The slice of the `electron` module this entry uses (typed here: the package is not installed on build machines). */
 interface ElectronModule {
   app: AppLike & { whenReady(): Promise<void>; getAppMetrics(): { pid: number; memory: { workingSetSize: number } }[] };
@@ -68,6 +71,8 @@ export async function main(): Promise<void> {
   if (!shell) return;
 
   const restart = () => {
+    // Under systemd (INVOCATION_ID is set) exit with 75: the unit's RestartForceExitStatus=75 starts us again.
+    if (process.env.INVOCATION_ID) return electron.app.exit(RESTART_EXIT_CODE);
     electron.app.relaunch();
     electron.app.exit(0);
   };
