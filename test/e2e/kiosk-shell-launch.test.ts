@@ -43,11 +43,11 @@ describe('kiosk shell launch', () => {
       });
       try {
         const page = await app.firstWindow();
-        expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined');
-        expect(await page.evaluate(() => typeof (window as unknown as { lophoc?: { version?: unknown } }).lophoc?.version)).toBe(
-          'function',
-        );
-        expect(await page.evaluate(() => window.open('https://example.com/'))).toBeNull();
+        expect(await page.evaluate(() => typeof (globalThis as Record<string, unknown>).require)).toBe('undefined');
+        expect(await page.evaluate(() => typeof (globalThis as { lophoc?: { version?: unknown } }).lophoc?.version)).toBe('function');
+        expect(
+          await page.evaluate(() => (globalThis as unknown as { open(url: string): unknown }).open('https://example.com/')),
+        ).toBeNull();
       } finally {
         await app.close();
         await rm(dir, { recursive: true, force: true });
