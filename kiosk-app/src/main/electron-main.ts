@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { startKioskBrowserMode } from '../browser/server.js';
+import { withEnrolmentPrinting } from '../devices/enrolment-printing.js';
 import { SerialQrScanner } from '../devices/qr-scanner.js';
 import { ReceiptPrinter } from '../devices/receipt-printer.js';
 import { KioskNode } from '../remote/kiosk-node.js';
@@ -45,6 +46,22 @@ export async function main(): Promise<void> {
     ...(config.phoneUrl ? { phoneUrl: config.phoneUrl } : {}),
     log,
   });
+  let backend = httpKioskBackend(core.url);
+  if (config.printer) {
+    const printer = await ReceiptPrinter.open(config.printer).catch((error: Error) => {
+      log.error({ err: error.message }, 'receipt printer unavailable');
+    });
+    if (printer) {
+      const { encoding, codeTable } = config.printer;
+      backend = withEnrolmentPrinting(backend, {
+        printer,
+        encoding: encoding === 'ascii' ? { kind: 'ascii' } : { kind: 'windows-1258', codeTable },
+        // The citizen's confirmation screen already shows that the enrolment is registered; telling them the
+        // receipt failed needs a KioskApi event (renderer, issue #7). The technician sees it in the journal.
+        onProblem: (error) => log.warn({ err: error.message }, 'enrolment receipt not printed'),
+      });
+    }
+  }
   let window: InstanceType<ElectronModule['BrowserWindow']> | undefined;
   const shell = startKioskShell(
     {
@@ -62,7 +79,7 @@ export async function main(): Promise<void> {
       kioskUrl: core.url,
       preloadPath: fileURLToPath(new URL('../../dist/preload/preload.cjs', import.meta.url)),
       extraOrigins: config.extraOrigins,
-      backend: httpKioskBackend(core.url),
+      backend,
       version,
       log,
       memoryLimitBytes: config.memoryLimitMb * 1024 * 1024,
@@ -84,13 +101,6 @@ export async function main(): Promise<void> {
       if (event.type === 'scan') shell.sendScan(event.scan);
       else log.warn({ type: event.type, reason: event.reason }, 'QR scanner');
     });
-  }
-  if (config.printer) {
-    const printer = await ReceiptPrinter.open(config.printer).catch((error: Error) =>
-      log.error({ err: error.message }, 'receipt printer unavailable'),
-    );
-    // Printing from the confirmation screen needs a `printReceipt` method in KioskApi (renderer, issue #7).
-    if (printer) log.info({ path: config.printer.path }, 'receipt printer ready');
   }
   if (config.mqtt) {
     const node = new KioskNode({
