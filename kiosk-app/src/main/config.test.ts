@@ -32,6 +32,9 @@ nightlyRestart: null
     expect(config.scanner).toEqual({ path: '/dev/ttyACM0', baudRate: 9600 });
     expect(config.mqtt?.url).toBe('mqtts://broker.lophoc.example.vn:8883');
     expect(config.nightlyRestart).toBeNull();
+    expect(parseKioskConfig(`${minimal}scanner: { hid: { vendorId: 0x0c2e, productId: 0x0b61 } }`, 'k.yaml').scanner).toEqual({
+      hid: { vendorId: 0x0c2e, productId: 0x0b61 },
+    });
   });
 
   it.each([

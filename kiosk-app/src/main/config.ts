@@ -45,7 +45,15 @@ export const kioskConfigSchema = z.strictObject({
       codeTable: z.number().int().min(0).max(255).default(52),
     })
     .optional(),
-  scanner: z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600) }).optional(),
+  /** Serial (CDC) mode by path, or HID keyboard mode by USB vendor/product id (read in main, never typed into the page). */
+  scanner: z
+    .union([
+      z.strictObject({ path: z.string().min(1), baudRate: z.number().int().positive().default(9600) }),
+      z.strictObject({
+        hid: z.strictObject({ vendorId: z.number().int().min(0).max(0xffff), productId: z.number().int().min(0).max(0xffff) }),
+      }),
+    ])
+    .optional(),
   memoryLimitMb: z.number().int().min(128).max(16_384).default(1024),
   /** Local time (Việt Nam, UTC+7) of the nightly restart, or null for none. */
   nightlyRestart: z

@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { startKioskBrowserMode } from '../browser/server.js';
 import { withEnrolmentPrinting } from '../devices/enrolment-printing.js';
-import { SerialQrScanner } from '../devices/qr-scanner.js';
+import { HidQrScanner, type HidReportSource } from '../devices/hid-qr-scanner.js';
+import { type ScannerEvent, SerialQrScanner } from '../devices/qr-scanner.js';
 import { ReceiptPrinter } from '../devices/receipt-printer.js';
 import { KioskNode } from '../remote/kiosk-node.js';
 import { scheduleNightlyRestart } from '../remote/nightly-restart.js';
@@ -93,14 +94,23 @@ export async function main(): Promise<void> {
     electron.app.relaunch();
     electron.app.exit(0);
   };
-  if (config.scanner) {
+  const onScanner = (event: ScannerEvent) => {
+    if (event.type === 'scan') shell.sendScan(event.scan);
+    else log.warn({ type: event.type, reason: event.reason }, 'QR scanner');
+  };
+  if (config.scanner && 'path' in config.scanner) {
     const scanner = await SerialQrScanner.open(config.scanner).catch((error: Error) =>
       log.error({ err: error.message }, 'QR scanner unavailable'),
     );
-    scanner?.on('event', (event) => {
-      if (event.type === 'scan') shell.sendScan(event.scan);
-      else log.warn({ type: event.type, reason: event.reason }, 'QR scanner');
-    });
+    scanner?.on('event', onScanner);
+  } else if (config.scanner) {
+    const { vendorId, productId } = config.scanner.hid;
+    try {
+      const { HID } = (await import('node-hid')) as { HID: new (vendorId: number, productId: number) => HidReportSource };
+      new HidQrScanner(new HID(vendorId, productId)).on('event', onScanner);
+    } catch (error) {
+      log.error({ err: (error as Error).message, vendorId, productId }, 'HID QR scanner unavailable');
+    }
   }
   if (config.mqtt) {
     const node = new KioskNode({
