@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { KioskConfigError, parseKioskConfig } from './config.js';
 
@@ -16,6 +17,15 @@ describe('kiosk configuration', () => {
       memoryLimitMb: 1024,
       nightlyRestart: '03:30',
       extraOrigins: [],
+    });
+  });
+
+  it('accepts the example shipped in the package', () => {
+    const file = new URL('../../deploy/kiosk.example.yaml', import.meta.url);
+    expect(parseKioskConfig(readFileSync(file, 'utf8'), 'kiosk.example.yaml')).toMatchObject({
+      site: 'ttht-cho-quan',
+      printer: { encoding: 'windows-1258', codeTable: 52 },
+      scanner: { path: expect.stringContaining('/dev/serial/by-id/') },
     });
   });
 
