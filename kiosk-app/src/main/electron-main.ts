@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startKioskBrowserMode } from '../browser/server.js';
 import { withEnrolmentPrinting } from '../devices/enrolment-printing.js';
 import { HidQrScanner, type HidReportSource } from '../devices/hid-qr-scanner.js';
@@ -31,13 +31,17 @@ interface ElectronModule {
  * hardened window, devices, remote management, nightly restart. Everything it calls is tested under Node
  * with an injected electron; this file only joins them (docs/kiosk-deploy.md).
  */
-export async function main(): Promise<void> {
+export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Promise<void> }> {
   const electron = (await import('electron' as string)) as ElectronModule;
-  const log = pino({ name: 'lophoc-kiosk' });
+  const log = options.log ?? pino({ name: 'lophoc-kiosk' });
   const config = loadKioskConfig();
   const version = kioskVersion();
   await electron.app.whenReady();
 
+  const closers: (() => Promise<void> | void)[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) await close();
+  };
   const core = await startKioskBrowserMode({
     contentApiUrl: config.contentApiUrl,
     dataDir: config.dataDir,
@@ -47,12 +51,14 @@ export async function main(): Promise<void> {
     ...(config.phoneUrl ? { phoneUrl: config.phoneUrl } : {}),
     log,
   });
+  closers.push(() => core.stop());
   let backend = httpKioskBackend(core.url);
   if (config.printer) {
     const printer = await ReceiptPrinter.open(config.printer).catch((error: Error) => {
       log.error({ err: error.message }, 'receipt printer unavailable');
     });
     if (printer) {
+      closers.push(() => printer.close());
       const { encoding, codeTable } = config.printer;
       backend = withEnrolmentPrinting(backend, {
         printer,
@@ -86,7 +92,11 @@ export async function main(): Promise<void> {
       memoryLimitBytes: config.memoryLimitMb * 1024 * 1024,
     },
   );
-  if (!shell) return;
+  if (!shell) {
+    await stop();
+    return { stop };
+  }
+  closers.push(() => shell.stop());
 
   const restart = () => {
     // Under systemd (INVOCATION_ID is set) exit with 75: the unit's RestartForceExitStatus=75 starts us again.
@@ -103,15 +113,28 @@ export async function main(): Promise<void> {
       log.error({ err: error.message }, 'QR scanner unavailable'),
     );
     scanner?.on('event', onScanner);
+    if (scanner) closers.push(() => scanner.close());
   } else if (config.scanner) {
     const { vendorId, productId } = config.scanner.hid;
     try {
       const { HID } = (await import('node-hid')) as { HID: new (vendorId: number, productId: number) => HidReportSource };
-      new HidQrScanner(new HID(vendorId, productId)).on('event', onScanner);
+      const scanner = new HidQrScanner(new HID(vendorId, productId));
+      scanner.on('event', onScanner);
+      closers.push(() => scanner.close());
     } catch (error) {
       log.error({ err: (error as Error).message, vendorId, productId }, 'HID QR scanner unavailable');
     }
   }
+  // When the catalog was last fetched, for health; refreshed each minute from the core's snapshot.
+  let lastSyncAt: number | undefined;
+  const refreshLastSync = () =>
+    void backend.catalog().then(
+      (catalog) => (lastSyncAt = catalog.updatedAt),
+      () => undefined,
+    );
+  refreshLastSync();
+  const syncTimer = setInterval(refreshLastSync, 60_000).unref();
+  closers.push(() => clearInterval(syncTimer));
   if (config.mqtt) {
     const node = new KioskNode({
       url: config.mqtt.url,
@@ -130,8 +153,14 @@ export async function main(): Promise<void> {
           return { mime: 'image/jpeg', bytes: image.resize({ width: maxWidth }).toJPEG(70) };
         },
         syncNow: async () => {
+          const before = core.outboxDepth();
           await core.syncNow();
-          return { outboxDelivered: 0 };
+          const catalog = await backend.catalog();
+          lastSyncAt = catalog.updatedAt;
+          return {
+            ...(catalog.updatedAt !== undefined ? { catalogUpdatedAt: catalog.updatedAt } : {}),
+            outboxDelivered: Math.max(0, before - core.outboxDepth()),
+          };
         },
       },
       health: () => ({
@@ -139,9 +168,12 @@ export async function main(): Promise<void> {
         outboxDepth: core.outboxDepth(),
         rendererCrashes: shell.recovery.crashes,
         rendererRestarts: shell.memory.restarts,
+        ...(lastSyncAt !== undefined ? { lastSyncAt } : {}),
       }),
     });
-    node.start().catch((error: Error) => log.error({ err: error.message }, 'remote management unavailable'));
+    closers.push(() => node.stop());
+    await node.start().catch((error: Error) => log.error({ err: error.message }, 'remote management unavailable'));
   }
-  if (config.nightlyRestart) scheduleNightlyRestart({ at: config.nightlyRestart, isIdle: shell.isIdle, restart });
+  if (config.nightlyRestart) closers.push(scheduleNightlyRestart({ at: config.nightlyRestart, isIdle: shell.isIdle, restart }));
+  return { stop };
 }
