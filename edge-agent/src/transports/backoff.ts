@@ -1,7 +1,7 @@
 export interface BackoffOptions {
   initialMs?: number;
   maxMs?: number;
-  /** Spread of the random part, 0-1: devices that vanished together do not all knock again at the same instant. */
+  /** Spread of the random part, 0-1 (1: ±50 %): clients that lost the same peer together do not all knock again at the same instant. */
   jitter?: number;
 }
 

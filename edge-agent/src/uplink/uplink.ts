@@ -11,7 +11,7 @@ import {
 } from '@lophoc/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../transports/backoff.js';
 import type { Outbox } from './outbox.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -87,7 +87,8 @@ export class Uplink {
     this.node = { site: options.site, node: options.node };
     this.ackTopic = buildTopic({ kind: 'ack', ...this.node });
     this.cmdTopic = buildTopic({ kind: 'cmd', ...this.node });
-    this.backoff = new Backoff(options.reconnect);
+    // Full-width jitter (±50 %): after a district-wide outage, gateways must not reconnect in lockstep.
+    this.backoff = new Backoff({ initialMs: 1000, maxMs: 60_000, jitter: 1, ...options.reconnect });
     this.limiter = new RateLimiter(options.maxPublishRate ?? 500);
   }
 
