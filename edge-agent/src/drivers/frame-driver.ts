@@ -6,7 +6,7 @@ import type { ByteLink } from '../transports/link.js';
 import { AvailabilityTracker } from './availability.js';
 import { CommandError, type CommandResult, type DeviceDriver, type DeviceSink } from './driver.js';
 import { EventDebounce } from './event-debounce.js';
-import { validateParams } from './params.js';
+import { profileCommand, validateParams } from './params.js';
 import { schedulePolls } from './poll-schedule.js';
 import { RequestChannel, RequestTimeoutError } from './request-channel.js';
 
@@ -65,11 +65,7 @@ export class FrameDriver implements DeviceDriver {
   }
 
   async execute(name: string, params: Record<string, unknown> = {}): Promise<CommandResult> {
-    const command = this.options.profile.commands.find((c) => c.name === name);
-    if (!command) {
-      const known = this.options.profile.commands.map((c) => c.name).join(', ');
-      throw new CommandError('unknown-command', `${this.device} has no command "${name}" (known: ${known || 'none'})`);
-    }
+    const command = profileCommand(this.options.profile, this.device, name);
     if (typeof command.request !== 'string') throw new CommandError('refused', `command "${name}" is not a frame`);
     validateParams(command, params);
     const reply = await this.exchange(command.request, command.timeoutMs).catch((error: Error) => {

@@ -5,7 +5,7 @@ import { extractLineValue, toReadingValue } from '../codecs/line-parse.js';
 import type { ByteLink } from '../transports/link.js';
 import { AvailabilityTracker } from './availability.js';
 import { CommandError, type CommandResult, type DeviceDriver, type DeviceSink } from './driver.js';
-import { renderTemplate, validateParams } from './params.js';
+import { profileCommand, renderTemplate, validateParams } from './params.js';
 import { parseGreeting, pjlinkDigest } from './pjlink-auth.js';
 import { schedulePolls } from './poll-schedule.js';
 import { RequestChannel, RequestTimeoutError } from './request-channel.js';
@@ -74,11 +74,7 @@ export class LineDriver implements DeviceDriver {
   }
 
   async execute(name: string, params: Record<string, unknown> = {}): Promise<CommandResult> {
-    const command = this.options.profile.commands.find((c) => c.name === name);
-    if (!command) {
-      const known = this.options.profile.commands.map((c) => c.name).join(', ');
-      throw new CommandError('unknown-command', `${this.device} has no command "${name}" (known: ${known || 'none'})`);
-    }
+    const command = profileCommand(this.options.profile, this.device, name);
     if (typeof command.request !== 'string') throw new CommandError('refused', `command "${name}" is not a line request`);
     const values = validateParams(command, params);
     const reply = await this.exchange(renderTemplate(command.request, values), command.timeoutMs).catch((error: Error) => {

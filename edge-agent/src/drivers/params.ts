@@ -1,4 +1,4 @@
-import type { Command } from '@lophoc/device-profiles';
+import type { Command, Profile } from '@lophoc/device-profiles';
 import { CommandError } from './driver.js';
 
 export type ParamValue = string | number | boolean;
@@ -65,4 +65,12 @@ export function renderTemplate(template: string, values: Record<string, ParamVal
     const value = values[name];
     return value === undefined ? '' : typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
   });
+}
+
+/** The profile's command named `name`, or a CommandError listing the commands the device has. */
+export function profileCommand(profile: Profile, device: string, name: string): Command {
+  const command = profile.commands.find((c) => c.name === name);
+  if (command) return command;
+  const known = profile.commands.map((c) => c.name).join(', ');
+  throw new CommandError('unknown-command', `${device} has no command "${name}" (known: ${known || 'none'})`);
 }
