@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (see docs/development.md, "Running TypeScript").
-import { register } from 'tsx/esm/api';
+// The compiled bundle when it is up to date, else the TypeScript sources through tsx (scripts/bin/launch-daemon.js).
+import { launchDaemon } from '../../scripts/bin/launch-daemon.js';
 
-register();
-await import('../src/main.ts');
+await launchDaemon(import.meta.url);
