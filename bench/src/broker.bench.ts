@@ -38,9 +38,14 @@ type WorkerJob =
   | { role: 'subscribe'; url: string; account: Credentials; clients: number; filter: string; qos: 0 | 1; expect: number }
   | { role: 'idle'; url: string; account: Credentials; clients: number };
 
-function forkSelf(env: Record<string, string>): ChildProcess {
+/** Which brokers and phases run (comma lists), and a CPU-profile directory for the Node brokers: for profiling. */
+const TARGETS = (process.env.LOPHOC_BROKER_BENCH_TARGETS ?? 'lophoc,mosquitto,aedes-plain').split(',') as Target[];
+const PHASES = (process.env.LOPHOC_BROKER_BENCH_PHASES ?? 'idle,fan-in,fan-out').split(',');
+const CPU_PROF_DIR = process.env.LOPHOC_BROKER_BENCH_CPU_PROF;
+
+function forkSelf(env: Record<string, string>, execArgv: string[] = []): ChildProcess {
   return fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...execArgv],
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -287,7 +292,7 @@ export default async function runBrokerBench(): Promise<void> {
   };
   const memory: string[] = [];
 
-  for (const target of ['lophoc', 'mosquitto', 'aedes-plain'] as Target[]) {
+  for (const target of TARGETS) {
     let url: string;
     let rss: () => Promise<number>;
     let stop: () => Promise<void>;
@@ -301,7 +306,10 @@ export default async function runBrokerBench(): Promise<void> {
       rss = () => procRss(mosquitto.pid);
       stop = mosquitto.stop;
     } else {
-      const server = forkSelf({ LOPHOC_BROKER_BENCH_SERVER: JSON.stringify({ target, registryFile }) });
+      const server = forkSelf(
+        { LOPHOC_BROKER_BENCH_SERVER: JSON.stringify({ target, registryFile }) },
+        CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [],
+      );
       url = await nextMessage<string>(server);
       rss = async () => {
         server.send('rss');
@@ -314,17 +322,19 @@ export default async function runBrokerBench(): Promise<void> {
     }
     try {
       // Idle memory first, on a fresh broker: after the load phases the garbage collector blurs the figure.
-      progress(`${target} idle connections`);
-      const kib = await idleRss(url, operator, rss);
-      memory.push(
-        `${target.padEnd(13)}${(kib / IDLE_CONNECTIONS).toFixed(2).padStart(10)} KiB per idle connection (${format(kib / 1024)} MiB for ${IDLE_CONNECTIONS})`,
-      );
-      progress(memory.at(-1) ?? '');
-      for (const qos of [0, 1] as const) {
+      if (PHASES.includes('idle')) {
+        progress(`${target} idle connections`);
+        const kib = await idleRss(url, operator, rss);
+        memory.push(
+          `${target.padEnd(13)}${(kib / IDLE_CONNECTIONS).toFixed(2).padStart(10)} KiB per idle connection (${format(kib / 1024)} MiB for ${IDLE_CONNECTIONS})`,
+        );
+        progress(memory.at(-1) ?? '');
+      }
+      for (const qos of PHASES.includes('fan-in') ? ([0, 1] as const) : []) {
         progress(`${target} fan-in QoS ${qos}`);
         line(target, `fan-in QoS ${qos}`, await fanIn(url, gateways, service, qos));
       }
-      for (const qos of [0, 1] as const) {
+      for (const qos of PHASES.includes('fan-out') ? ([0, 1] as const) : []) {
         progress(`${target} fan-out QoS ${qos}`);
         line(target, `fan-out QoS ${qos}`, await fanOut(url, gateways[0] as Credentials, operator, qos));
       }

@@ -11,10 +11,11 @@ import { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
 import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
-import { type PacketTooLarge, SizeLimitedConnection } from './packet-guard.js';
+import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
 import { createProvisioningApp, type ProvisioningAdvert } from './provisioning.js';
 import { Registry } from './registry.js';
 import { type BrokerStorage, openStorage, type StorageOptions } from './storage.js';
+import { batchWrites } from './write-batching.js';
 
 export interface BrokerLimits {
   /** Largest MQTT packet accepted, header included; a bigger one closes the connection after its header. */
@@ -160,14 +161,17 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     poll?.unref();
     cleanups.push(() => clearInterval(poll));
 
+    const forget = function (this: Duplex) {
+      sockets.delete(this);
+    };
     const accept = (stream: Duplex, address: string) => {
       sockets.add(stream);
-      stream.once('close', () => sockets.delete(stream));
-      const connection = new SizeLimitedConnection(stream, limits.maxPacketBytes, (error: PacketTooLarge) =>
+      stream.on('close', forget);
+      guard.addresses.set(stream, address);
+      aedes.handle(batchWrites(stream));
+      limitPacketSize(stream, limits.maxPacketBytes, (error: PacketTooLarge) =>
         log.warn({ address, reason: error.message }, 'connection closed: packet too large'),
       );
-      guard.addresses.set(connection, address);
-      aedes.handle(connection);
     };
 
     const started: Partial<Record<'port' | 'tlsPort' | 'wsPort', number>> = {};

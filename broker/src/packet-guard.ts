@@ -1,4 +1,4 @@
-import { Duplex } from 'node:stream';
+import type { Duplex } from 'node:stream';
 
 export class PacketTooLarge extends Error {
   override name = 'PacketTooLarge';
@@ -50,49 +50,20 @@ export class PacketSizeMeter {
 }
 
 /**
- * The connection aedes sees: the socket's bytes pass through a PacketSizeMeter; an oversized packet
- * destroys the socket. Writes, backpressure (so aedes' drainTimeout still works) and close pass through.
+ * Checks the bytes aedes reads from `stream` and destroys it at the first oversized packet. Call it after
+ * `aedes.handle(stream)`: aedes reads with 'readable' + `read()`, and a 'data' listener added then sees each chunk
+ * `read()` returns, before the parser does, without turning the stream into flowing mode. Unlike a wrapping
+ * Duplex, this adds no second stream (buffers, state, a copy of every chunk) per connection.
  */
-export class SizeLimitedConnection extends Duplex {
-  private readonly meter: PacketSizeMeter;
-
-  constructor(
-    private readonly socket: Duplex,
-    maxBytes: number,
-    onTooLarge: (error: PacketTooLarge) => void,
-  ) {
-    super();
-    this.meter = new PacketSizeMeter(maxBytes);
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        this.meter.feed(chunk);
-      } catch (error) {
-        onTooLarge(error as PacketTooLarge);
-        socket.destroy();
-        return;
-      }
-      if (!this.push(chunk)) socket.pause();
-    });
-    socket.on('end', () => this.push(null));
-    socket.on('close', () => this.destroy());
-    socket.on('error', (error) => this.destroy(error));
-  }
-
-  override _read(): void {
-    this.socket.resume();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    if (this.socket.write(chunk)) callback();
-    else this.socket.once('drain', () => callback());
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    this.socket.end(callback);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.socket.destroy();
-    callback(error);
-  }
+export function limitPacketSize(stream: Duplex, maxBytes: number, onTooLarge: (error: PacketTooLarge) => void): void {
+  const meter = new PacketSizeMeter(maxBytes);
+  stream.on('data', (chunk: Buffer) => {
+    if (stream.destroyed) return;
+    try {
+      meter.feed(chunk);
+    } catch (error) {
+      onTooLarge(error as PacketTooLarge);
+      stream.destroy();
+    }
+  });
 }
