@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { openContentDb, registerContentApi, upsertDossiers } from '../../ops-center/src/content/index.js';
-import { type RunningKiosk, startKioskBrowserMode } from '../src/browser/server.js';
+import { type BrowserModeOptions, type RunningKiosk, startKioskBrowserMode } from '../src/browser/server.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -47,7 +47,8 @@ export class KioskRig {
   api: FastifyInstance | undefined;
   kiosk!: RunningKiosk;
 
-  async start(): Promise<this> {
+  /** `kiosk` adds browser-mode options (a receipt printer, …). */
+  async start(kiosk: Partial<BrowserModeOptions> = {}): Promise<this> {
     this.dir = await mkdtemp(join(tmpdir(), 'lophoc-kiosk-e2e-'));
     const db = openContentDb(this.contentDbPath);
     upsertDossiers(db, DOSSIERS);
@@ -59,6 +60,7 @@ export class KioskRig {
       port: 0,
       log: pino({ level: 'silent' }),
       flushIntervalMs: 200,
+      ...kiosk,
     });
     return this;
   }

@@ -11,11 +11,12 @@ import QRCode from 'qrcode';
 import { CatalogCache } from '../core/catalog-cache.js';
 import { httpDeliver, Outbox } from '../core/outbox.js';
 import { normalizeReceiptCode } from '../core/receipt-code.js';
-import { classifyScan } from '../core/scan.js';
+import { classifyScan, unreadableScan } from '../core/scan.js';
 import { SearchIndex } from '../core/search.js';
+import type { EnrolmentPrinting } from '../devices/enrolment-printing.js';
 import { kioskVersion } from '../main/version.js';
 import type { Submission } from '../shared/content.js';
-import type { DossierLookup, QrMatrix, ScanEvent, SubmitResult } from '../shared/kiosk-api.js';
+import type { DossierLookup, KioskNotice, QrMatrix, ReceiptOutcome, ScanEvent, SubmitResult } from '../shared/kiosk-api.js';
 import { checkSubmission } from './check-submission.js';
 
 export interface BrowserModeOptions {
@@ -33,6 +34,8 @@ export interface BrowserModeOptions {
   phoneUrl?: string;
   syncIntervalMs?: number;
   flushIntervalMs?: number;
+  /** The receipt printer: an enrolment's answer then says whether its confirmation printed. */
+  printing?: EnrolmentPrinting;
 }
 
 export interface RunningKiosk {
@@ -41,6 +44,10 @@ export interface RunningKiosk {
   /** Runs one catalog sync and one outbox flush now (tests, and after the network returns). */
   syncNow(): Promise<void>;
   outboxDepth(): number;
+  /** A scan read by a device in this process (serial scanner): to the page as if posted on /kiosk-api/scan. */
+  deliverScan(scan: ScanEvent): void;
+  /** Tells the page about a refusal or a device problem (KioskApi.onNotice). */
+  notify(notice: KioskNotice): void;
   stop(): Promise<void>;
 }
 
@@ -63,6 +70,7 @@ export async function startKioskBrowserMode(options: BrowserModeOptions): Promis
     phoneUrl = 'https://lophoc.example/dang-ky/',
     syncIntervalMs = 60_000,
     flushIntervalMs = 3_000,
+    printing,
   } = options;
   const api = contentApiUrl.replace(/\/+$/, '');
   mkdirSync(dataDir, { recursive: true });
@@ -113,6 +121,12 @@ export async function startKioskBrowserMode(options: BrowserModeOptions): Promis
     logController: new LogController({ disableRequestLogging: true }),
   });
   const scanClients = new Set<ServerResponse>();
+  // One stream carries both: scans as unnamed events (`message`), notices as `event: notice`.
+  const broadcast = (frame: string) => {
+    for (const client of scanClients) client.write(frame);
+  };
+  const deliverScan = (scan: ScanEvent) => broadcast(`data: ${JSON.stringify(scan)}\n\n`);
+  const notify = (notice: KioskNotice) => broadcast(`event: notice\ndata: ${JSON.stringify(notice)}\n\n`);
   app.addHook('onSend', async (_, reply) => {
     reply.header('cache-control', 'no-store');
   });
@@ -138,9 +152,18 @@ export async function startKioskBrowserMode(options: BrowserModeOptions): Promis
   app.post('/kiosk-api/submit', async (request): Promise<SubmitResult> => {
     const checked = checkSubmission(request.body);
     if (!checked.ok) return checked;
-    outbox.add(checked.submission as Submission);
+    const submission = checked.submission as Submission;
+    outbox.add(submission);
     await flush();
-    return { ok: true, delivered: !outbox.has(checked.submission.key) };
+    const delivered = !outbox.has(submission.key);
+    if (submission.kind !== 'enrolment' || !printing) return { ok: true, delivered };
+    return { ok: true, delivered, receipt: await printing.print(cache.snapshot(), submission) };
+  });
+  app.post<{ Body: { key?: unknown } }>('/kiosk-api/receipt/reprint', async (request, reply): Promise<ReceiptOutcome> => {
+    const key = request.body?.key;
+    if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{8,80}$/.test(key))
+      return reply.code(400).send({ error: 'body.key must be the key of the enrolment to reprint' });
+    return printing ? printing.reprint(key) : { printed: false, problem: 'failed' };
   });
   app.get<{ Querystring: { course?: string } }>('/kiosk-api/handoff-qr', async (request, reply) => {
     const course = String(request.query.course ?? '');
@@ -151,7 +174,10 @@ export async function startKioskBrowserMode(options: BrowserModeOptions): Promis
     );
     return { size: modules.size, rows } satisfies QrMatrix;
   });
-  app.post('/kiosk-api/session/end', async () => ({ ok: true }));
+  app.post('/kiosk-api/session/end', async () => {
+    printing?.forget();
+    return { ok: true };
+  });
   app.get('/kiosk-api/scans', (request, reply) => {
     reply.hijack();
     const raw = reply.raw;
@@ -163,9 +189,13 @@ export async function startKioskBrowserMode(options: BrowserModeOptions): Promis
   app.post<{ Body: { text?: unknown } }>('/kiosk-api/scan', async (request, reply) => {
     const text = request.body?.text;
     if (typeof text !== 'string' || text.length > 2000) return reply.code(400).send({ error: 'body.text must be the scanned text' });
+    const unreadable = unreadableScan(text);
+    if (unreadable) {
+      notify({ kind: 'scan-unreadable' });
+      return reply.code(422).send({ error: `body.text is not a code: ${unreadable}` });
+    }
     const event: ScanEvent = classifyScan(text);
-    const frame = `data: ${JSON.stringify(event)}\n\n`;
-    for (const client of scanClients) client.write(frame);
+    deliverScan(event);
     return { kind: event.kind };
   });
   app.addHook('onClose', async () => {
@@ -209,6 +239,8 @@ export async function startKioskBrowserMode(options: BrowserModeOptions): Promis
       await flush();
     },
     outboxDepth: () => outbox.depth,
+    deliverScan,
+    notify,
     async stop() {
       for (const timer of timers) clearInterval(timer);
       await app.close();

@@ -18,3 +18,14 @@ export function classifyScan(raw: string, now = new Date()): ScanEvent {
     return { kind: 'unknown' };
   }
 }
+
+/**
+ * Why a decoded line cannot be a code, or undefined when it may be one: scanners send printable text, so control
+ * characters mean line noise, a wrong baud rate or a keyboard-wedge mix-up.
+ */
+export function unreadableScan(text: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return 'control characters in the code';
+  if (text.includes('\ufffd')) return 'not valid UTF-8';
+  return undefined;
+}

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { openPtyPair, type PtyPair } from '@lophoc/simulators';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEscPosPrinter } from '../../../simulators/src/printers/escpos-printer.js';
-import type { KioskBackend } from '../main/ipc.js';
 import type { Catalog, Submission } from '../shared/content.js';
-import { vietnamTime, withEnrolmentPrinting } from './enrolment-printing.js';
+import { EnrolmentPrinting, vietnamTime } from './enrolment-printing.js';
 import { PrinterError, ReceiptPrinter } from './receipt-printer.js';
 
 const catalog: Catalog = {
@@ -45,15 +44,7 @@ const enrolment: Submission = {
   key: 'enrol-7q4m2x9p',
   data: { courseId: 'tin-hoc-co-ban', fullName: 'Lê Văn Đức', phone: '0901234567', consent: true },
 };
-const backend: KioskBackend = {
-  version: async () => '0.1.0',
-  catalog: async () => catalog,
-  search: async () => [],
-  dossier: async () => ({ ok: false, reason: 'not-found' }),
-  submit: async () => ({ ok: true, delivered: false }),
-  handoffQr: async () => ({ size: 1, rows: ['1'] }),
-  endSession: async () => undefined,
-};
+const enrolmentOf = (submission: Submission) => submission as Extract<Submission, { kind: 'enrolment' }>;
 
 describe('enrolment confirmation printing', () => {
   let dir: string;
@@ -71,19 +62,19 @@ describe('enrolment confirmation printing', () => {
     expect(vietnamTime(Date.UTC(2026, 10, 28, 18, 5))).toBe('29/11/2026 01:05');
   });
 
-  it('prints after a successful enrolment, with the course, centre and key', async () => {
+  it('prints the confirmation with the course, centre and key, once per key, and again on request', async () => {
     const simulator = await startEscPosPrinter(pair.device);
     const printer = await ReceiptPrinter.open({ path: pair.host });
     const problems: Error[] = [];
     try {
-      const printing = withEnrolmentPrinting(backend, {
+      const printing = new EnrolmentPrinting({
         printer,
         encoding: { kind: 'windows-1258', codeTable: 52 },
         onProblem: (error) => problems.push(error),
         now: () => Date.UTC(2026, 10, 28, 7, 5),
       });
       const printed = simulator.nextReceipt();
-      expect(await printing.submit(enrolment)).toEqual({ ok: true, delivered: false });
+      expect(await printing.print(catalog, enrolmentOf(enrolment))).toEqual({ printed: true });
       const texts = (await printed).lines.map((line) => line.text);
       expect(texts).toEqual(
         expect.arrayContaining([
@@ -97,31 +88,60 @@ describe('enrolment confirmation printing', () => {
       );
       expect(texts.join('\n')).not.toContain('0901234567');
       expect(problems).toEqual([]);
-      // Feedback prints nothing.
-      await printing.submit({ kind: 'feedback', key: 'feedback-1234', data: { topic: 'kiosk', message: 'Tốt' } });
+      // A retry of the same submission prints nothing more; an explicit reprint does.
+      expect(await printing.print(catalog, enrolmentOf(enrolment))).toEqual({ printed: true });
       expect(simulator.receipts).toHaveLength(1);
+      const again = simulator.nextReceipt();
+      expect(await printing.reprint('enrol-7q4m2x9p')).toEqual({ printed: true });
+      expect((await again).lines.map((line) => line.text)).toContain('Học viên: Lê Văn Đức');
+      // After the session ends the receipt (with the name) is gone.
+      printing.forget();
+      expect(await printing.reprint('enrol-7q4m2x9p')).toEqual({ printed: false, problem: 'failed' });
+      expect(simulator.receipts).toHaveLength(2);
     } finally {
       await printer.close();
       await simulator.close();
     }
   });
 
-  it('keeps the enrolment when the printer is out of paper, and reports it', async () => {
+  it('says paper out, keeps the job, and prints it once the paper is refilled', async () => {
     const simulator = await startEscPosPrinter(pair.device, { paper: 'out' });
     const printer = await ReceiptPrinter.open({ path: pair.host });
     const problems: Error[] = [];
     try {
-      const printing = withEnrolmentPrinting(backend, { printer, encoding: { kind: 'ascii' }, onProblem: (error) => problems.push(error) });
-      expect(await printing.submit(enrolment)).toEqual({ ok: true, delivered: false });
-      expect(problems).toHaveLength(1);
+      const printing = new EnrolmentPrinting({ printer, encoding: { kind: 'ascii' }, onProblem: (error) => problems.push(error) });
+      expect(await printing.print(catalog, enrolmentOf(enrolment))).toEqual({ printed: false, problem: 'paper-out' });
       expect(problems[0]).toBeInstanceOf(PrinterError);
-      expect((problems[0] as PrinterError).problem).toBe('paper-out');
-      const unknownCourse = { ...enrolment, data: { ...enrolment.data, courseId: 'khong-co' } } as Submission;
-      expect(await printing.submit(unknownCourse)).toEqual({ ok: true, delivered: false });
-      expect(problems[1]?.message).toMatch(/course khong-co is not in the catalog/);
+      expect(problems[0]?.message).toMatch(/out of paper/);
+      expect(simulator.receipts).toEqual([]);
+      expect(await printing.reprint('enrol-other-key')).toEqual({ printed: false, problem: 'failed' });
+      simulator.setPaper('ok');
+      const printed = simulator.nextReceipt();
+      expect(await printing.reprint('enrol-7q4m2x9p')).toEqual({ printed: true });
+      expect((await printed).lines.map((line) => line.text)).toContain('Hoc vien: Le Van Duc');
+      const unknownCourse = enrolmentOf({
+        ...enrolment,
+        key: 'enrol-unknown1',
+        data: { ...enrolment.data, courseId: 'khong-co' },
+      } as Submission);
+      expect(await printing.print(catalog, unknownCourse)).toEqual({ printed: false, problem: 'failed' });
+      expect(problems.at(-1)?.message).toMatch(/course khong-co is not in the catalog/);
     } finally {
       await printer.close();
       await simulator.close();
+    }
+  });
+
+  it('says no-response when the printer does not answer, and unplugged when its port is gone', async () => {
+    const printer = await ReceiptPrinter.open({ path: pair.host, statusTimeoutMs: 300 });
+    const printing = new EnrolmentPrinting({ printer, encoding: { kind: 'ascii' }, onProblem: () => undefined });
+    try {
+      expect(await printing.print(catalog, enrolmentOf(enrolment))).toEqual({ printed: false, problem: 'no-response' });
+      await pair.close(); // the USB cable pulled: the pty disappears
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await printing.reprint('enrol-7q4m2x9p')).toEqual({ printed: false, problem: 'unplugged' });
+    } finally {
+      await printer.close();
     }
   });
 });

@@ -1,8 +1,8 @@
-import type { KioskBackend } from '../main/ipc.js';
-import type { Catalog, Course, EnrolmentInput } from '../shared/content.js';
+import type { Catalog, Course, EnrolmentInput, Submission } from '../shared/content.js';
+import type { ReceiptOutcome } from '../shared/kiosk-api.js';
 import type { TextEncoding } from './escpos.js';
 import { type EnrolmentReceipt, enrolmentReceipt } from './receipt.js';
-import type { PrinterError } from './receipt-printer.js';
+import { PrinterError } from './receipt-printer.js';
 
 export interface ReceiptSink {
   print(job: Buffer): Promise<unknown>;
@@ -11,8 +11,10 @@ export interface ReceiptSink {
 export interface EnrolmentPrintingOptions {
   printer: ReceiptSink;
   encoding: TextEncoding;
-  /** A printer problem: logged for the technician, and told to the citizen where the renderer supports it. */
+  /** A printer problem, for the technician (the citizen is told through the outcome). */
   onProblem(error: PrinterError | Error): void;
+  /** A receipt came out: the printer is fine again. */
+  onPrinted?(): void;
   now?: () => number;
 }
 
@@ -46,26 +48,55 @@ export function receiptFor(catalog: Catalog, data: EnrolmentInput, key: string, 
 }
 
 /**
- * Prints the enrolment confirmation once the enrolment is safely in the outbox. Printing never changes the
- * answer to the citizen's submission: an empty or unplugged printer is reported through `onProblem`, and the
- * enrolment stands.
+ * Prints the enrolment confirmation once the enrolment is safely in the outbox, and tells the caller whether it
+ * came out. Printing never changes the answer to the citizen's submission: an empty or unplugged printer is
+ * reported through `onProblem` (the technician) and the outcome (the citizen), and the enrolment stands. The
+ * last job is kept until the session ends so it can be printed again once the paper is refilled.
  */
-export function withEnrolmentPrinting(backend: KioskBackend, options: EnrolmentPrintingOptions): KioskBackend {
-  const { now = Date.now } = options;
-  return {
-    ...backend,
-    submit: async (submission) => {
-      const result = await backend.submit(submission);
-      if (result.ok && submission.kind === 'enrolment') {
-        try {
-          const receipt = receiptFor(await backend.catalog(), submission.data, submission.key, now());
-          if (!receipt) throw new Error(`course ${submission.data.courseId} is not in the catalog; no receipt printed`);
-          await options.printer.print(enrolmentReceipt(receipt, options.encoding));
-        } catch (error) {
-          options.onProblem(error as Error);
-        }
-      }
-      return result;
-    },
-  };
+export class EnrolmentPrinting {
+  private last: { key: string; job: Buffer; printed: boolean } | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly options: EnrolmentPrintingOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async print(catalog: Catalog, submission: Extract<Submission, { kind: 'enrolment' }>): Promise<ReceiptOutcome> {
+    // A retry of the same submission (same key) must not print a second receipt.
+    if (this.last?.key === submission.key && this.last.printed) return { printed: true };
+    const receipt = receiptFor(catalog, submission.data, submission.key, this.now());
+    if (!receipt) {
+      this.last = undefined;
+      return this.failed(new Error(`course ${submission.data.courseId} is not in the catalog; no receipt printed`));
+    }
+    this.last = { key: submission.key, job: enrolmentReceipt(receipt, this.options.encoding), printed: false };
+    return this.send(this.last);
+  }
+
+  /** Prints the last receipt again; only the key of this session's last enrolment is known. */
+  async reprint(key: string): Promise<ReceiptOutcome> {
+    if (this.last?.key !== key) return this.failed(new Error('reprint asked for a receipt this session did not print'));
+    return this.send(this.last);
+  }
+
+  /** The session ended: the receipt (with the citizen's name) is dropped. */
+  forget(): void {
+    this.last = undefined;
+  }
+
+  private async send(last: { job: Buffer; printed: boolean }): Promise<ReceiptOutcome> {
+    try {
+      await this.options.printer.print(last.job);
+      last.printed = true;
+      this.options.onPrinted?.();
+      return { printed: true };
+    } catch (error) {
+      return this.failed(error as Error);
+    }
+  }
+
+  private failed(error: PrinterError | Error): ReceiptOutcome {
+    this.options.onProblem(error);
+    return { printed: false, problem: error instanceof PrinterError ? error.problem : 'failed' };
+  }
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
-import { classifyScan, type ScanEvent } from '../core/scan.js';
+import { classifyScan, type ScanEvent, unreadableScan } from '../core/scan.js';
 
 export type ScannerEvent =
   | { type: 'scan'; scan: ScanEvent }
@@ -54,8 +54,8 @@ export class ScanLineDecoder {
     } catch {
       return { type: 'garbage', reason: 'not valid UTF-8' };
     }
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
-    if (/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text)) return { type: 'garbage', reason: 'control characters in the code' };
+    const unreadable = unreadableScan(text);
+    if (unreadable) return { type: 'garbage', reason: unreadable };
     return { type: 'scan', scan: classifyScan(text.normalize('NFC'), this.options.now?.()) };
   }
 }

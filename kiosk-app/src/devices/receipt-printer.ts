@@ -1,24 +1,18 @@
 import { SerialPort } from 'serialport';
+import type { PrinterProblem as AnyPrinterProblem } from '../shared/kiosk-api.js';
 import { commands, parsePaperStatus } from './escpos.js';
 
-export type PrinterProblem = 'paper-out' | 'no-response' | 'unplugged';
+/** What the driver tells apart; the citizen's sentence for each is the renderer's (src/renderer/i18n.ts). */
+export type PrinterProblem = Exclude<AnyPrinterProblem, 'failed'>;
 
-/** What the citizen is told; the technician reads `message`. */
-const CITIZEN_MESSAGES: Record<PrinterProblem, string> = {
-  'paper-out': 'Máy in đã hết giấy. Vui lòng chụp lại mã biên nhận trên màn hình.',
-  'no-response': 'Máy in đang gặp sự cố. Vui lòng chụp lại mã biên nhận trên màn hình.',
-  unplugged: 'Máy in chưa sẵn sàng. Vui lòng chụp lại mã biên nhận trên màn hình.',
-};
-
+/** `message` is for the technician's journal. */
 export class PrinterError extends Error {
-  readonly citizenMessage: string;
   constructor(
     readonly problem: PrinterProblem,
     message: string,
   ) {
     super(message);
     this.name = 'PrinterError';
-    this.citizenMessage = CITIZEN_MESSAGES[problem];
   }
 }
 
@@ -34,6 +28,10 @@ export interface ReceiptPrinterOptions {
  * job it asks the paper sensor (DLE EOT 4), so an empty printer is reported, not silently fed a receipt.
  */
 export class ReceiptPrinter {
+  /** Status requests and jobs one at a time: two DLE EOT answers must not cross. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
   private constructor(
     private readonly port: SerialPort,
     private readonly path: string,
@@ -54,8 +52,29 @@ export class ReceiptPrinter {
     return new ReceiptPrinter(port, path, statusTimeoutMs);
   }
 
-  async paperStatus(): Promise<'ok' | 'near-end' | 'out'> {
-    if (!this.port.isOpen) throw new PrinterError('unplugged', `receipt printer at ${this.path} is closed`);
+  /** The paper sensor now (health probes it between jobs). */
+  paperStatus(): Promise<'ok' | 'near-end' | 'out'> {
+    return this.serial(() => this.askPaper());
+  }
+
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A printer unplugged and plugged back in comes back under the same path: try to open it again. */
+  private async reopen(): Promise<void> {
+    try {
+      await new Promise<void>((resolve, reject) => this.port.open((error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      throw new PrinterError('unplugged', `receipt printer at ${this.path} is not connected: ${(error as Error).message}`);
+    }
+  }
+
+  private async askPaper(): Promise<'ok' | 'near-end' | 'out'> {
+    if (this.closed) throw new PrinterError('unplugged', `receipt printer at ${this.path} is closed`);
+    if (!this.port.isOpen) await this.reopen();
     const reply = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.port.off('data', onData);
@@ -80,14 +99,17 @@ export class ReceiptPrinter {
   }
 
   /** Prints one job; refuses with a PrinterError when the paper is out or the printer does not answer. */
-  async print(job: Buffer): Promise<{ paper: 'ok' | 'near-end' }> {
-    const paper = await this.paperStatus();
-    if (paper === 'out') throw new PrinterError('paper-out', `receipt printer at ${this.path} is out of paper`);
-    await this.write(job);
-    return { paper };
+  print(job: Buffer): Promise<{ paper: 'ok' | 'near-end' }> {
+    return this.serial(async () => {
+      const paper = await this.askPaper();
+      if (paper === 'out') throw new PrinterError('paper-out', `receipt printer at ${this.path} is out of paper`);
+      await this.write(job);
+      return { paper };
+    });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.port.isOpen) await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }
 

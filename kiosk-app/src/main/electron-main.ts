@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { startKioskBrowserMode } from '../browser/server.js';
-import { withEnrolmentPrinting } from '../devices/enrolment-printing.js';
+import { EnrolmentPrinting } from '../devices/enrolment-printing.js';
 import { HidQrScanner, type HidReportSource } from '../devices/hid-qr-scanner.js';
 import { type ScannerEvent, SerialQrScanner } from '../devices/qr-scanner.js';
 import { ReceiptPrinter } from '../devices/receipt-printer.js';
@@ -42,17 +42,7 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
   const stop = async () => {
     for (const close of closers.reverse()) await close();
   };
-  const core = await startKioskBrowserMode({
-    contentApiUrl: config.contentApiUrl,
-    dataDir: config.dataDir,
-    port: 0,
-    host: '127.0.0.1',
-    kioskId: config.node,
-    ...(config.phoneUrl ? { phoneUrl: config.phoneUrl } : {}),
-    log,
-  });
-  closers.push(() => core.stop());
-  let backend = httpKioskBackend(core.url);
+  let printing: EnrolmentPrinting | undefined;
   if (config.printer) {
     const printer = await ReceiptPrinter.open(config.printer).catch((error: Error) => {
       log.error({ err: error.message }, 'receipt printer unavailable');
@@ -60,15 +50,26 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
     if (printer) {
       closers.push(() => printer.close());
       const { encoding, codeTable } = config.printer;
-      backend = withEnrolmentPrinting(backend, {
+      printing = new EnrolmentPrinting({
         printer,
         encoding: encoding === 'ascii' ? { kind: 'ascii' } : { kind: 'windows-1258', codeTable },
-        // The citizen's confirmation screen already shows that the enrolment is registered; telling them the
-        // receipt failed needs a KioskApi event (renderer, issue #7). The technician sees it in the journal.
+        // The citizen is told through the submission's answer (the confirmation screen); the technician here.
         onProblem: (error) => log.warn({ err: error.message }, 'enrolment receipt not printed'),
       });
     }
   }
+  const core = await startKioskBrowserMode({
+    contentApiUrl: config.contentApiUrl,
+    dataDir: config.dataDir,
+    port: 0,
+    host: '127.0.0.1',
+    kioskId: config.node,
+    ...(config.phoneUrl ? { phoneUrl: config.phoneUrl } : {}),
+    ...(printing ? { printing } : {}),
+    log,
+  });
+  closers.push(() => core.stop());
+  const backend = httpKioskBackend(core.url);
   let window: InstanceType<ElectronModule['BrowserWindow']> | undefined;
   const shell = startKioskShell(
     {
@@ -105,8 +106,9 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
     electron.app.exit(0);
   };
   const onScanner = (event: ScannerEvent) => {
-    if (event.type === 'scan') shell.sendScan(event.scan);
-    else log.warn({ type: event.type, reason: event.reason }, 'QR scanner');
+    if (event.type === 'scan') return shell.sendScan(event.scan);
+    log.warn({ type: event.type, reason: event.reason }, 'QR scanner');
+    if (event.type === 'garbage') shell.sendNotice({ kind: 'scan-unreadable' });
   };
   if (config.scanner && 'path' in config.scanner) {
     const scanner = await SerialQrScanner.open(config.scanner).catch((error: Error) =>

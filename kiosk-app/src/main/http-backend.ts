@@ -1,5 +1,5 @@
 import type { Catalog, Submission } from '../shared/content.js';
-import type { DossierLookup, QrMatrix, SubmitResult } from '../shared/kiosk-api.js';
+import type { DossierLookup, QrMatrix, ReceiptOutcome, SubmitResult } from '../shared/kiosk-api.js';
 import type { KioskBackend } from './ipc.js';
 
 /**
@@ -21,6 +21,7 @@ export function httpKioskBackend(baseUrl: string): KioskBackend {
     search: async (query) => (await call<{ ids: string[] }>(`search?q=${encodeURIComponent(query)}`)).ids,
     dossier: (code) => call<DossierLookup>(`dossier/${encodeURIComponent(code)}`),
     submit: (submission: Submission) => post<SubmitResult>('submit', submission),
+    reprintReceipt: (key) => post<ReceiptOutcome>('receipt/reprint', { key }),
     handoffQr: (courseId) => call<QrMatrix>(`handoff-qr?course=${encodeURIComponent(courseId)}`),
     endSession: async () => {
       await post('session/end', {});

@@ -5,8 +5,11 @@ import type { KioskApi } from '../shared/kiosk-api.js';
 import type { IpcMainInvokeEventLike, IpcMainLike } from './electron-types.js';
 import { isAllowedUrl } from './origin-policy.js';
 
-/** What main does for the renderer: the KioskApi without the scan subscription (scans are pushed on `kiosk:scan`). */
-export type KioskBackend = Omit<KioskApi, 'onScan'>;
+/**
+ * What main does for the renderer: the KioskApi without the subscriptions (main pushes scans on `kiosk:scan` and
+ * notices on `kiosk:notice`).
+ */
+export type KioskBackend = Omit<KioskApi, 'onScan' | 'onNotice'>;
 
 export class IpcRefused extends Error {
   constructor(
@@ -26,6 +29,7 @@ const channels = {
   'kiosk:search': z.tuple([text(200)]),
   'kiosk:dossier': z.tuple([text(60)]),
   'kiosk:submit': z.tuple([z.unknown()]),
+  'kiosk:reprint-receipt': z.tuple([z.string().regex(/^[A-Za-z0-9_-]{8,80}$/, 'must be a submission key')]),
   'kiosk:handoff-qr': z.tuple([z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a course id')]),
   'kiosk:end-session': z.tuple([]),
 } as const;
@@ -48,6 +52,7 @@ export function registerKioskIpc(ipcMain: IpcMainLike, backend: KioskBackend, al
       const checked = checkSubmission(body);
       return checked.ok ? backend.submit(checked.submission) : checked;
     },
+    'kiosk:reprint-receipt': ([key]) => backend.reprintReceipt(key),
     'kiosk:handoff-qr': ([courseId]) => backend.handoffQr(courseId),
     'kiosk:end-session': () => backend.endSession(),
   };

@@ -19,13 +19,20 @@ export function isAllowedUrl(url: string, allowedOrigins: readonly string[]): bo
 
 /**
  * Electron security checklist §13/§14: refuse navigation and redirects to any other origin, deny every
- * `window.open` (the kiosk has one window), refuse <webview>. The citizen stays on the kiosk page.
+ * `window.open` (the kiosk has one window), refuse <webview>. The citizen stays on the kiosk page, and
+ * `onRefused` lets the shell tell them why nothing opened.
  */
-export function installNavigationGuard(contents: WebContentsLike, allowedOrigins: readonly string[], log: Logger): void {
+export function installNavigationGuard(
+  contents: WebContentsLike,
+  allowedOrigins: readonly string[],
+  log: Logger,
+  onRefused: (what: 'navigation-refused' | 'window-refused') => void = () => undefined,
+): void {
   const guard = (event: PreventableEvent, url: string) => {
     if (isAllowedUrl(url, allowedOrigins)) return;
     event.preventDefault();
     log.warn({ origin: safeOrigin(url) }, 'navigation to a foreign origin refused');
+    onRefused('navigation-refused');
   };
   contents.on('will-navigate', guard);
   contents.on('will-redirect', guard);
@@ -35,6 +42,7 @@ export function installNavigationGuard(contents: WebContentsLike, allowedOrigins
   });
   contents.setWindowOpenHandler(({ url }) => {
     log.warn({ origin: safeOrigin(url) }, 'window.open refused');
+    onRefused('window-refused');
     return { action: 'deny' };
   });
 }

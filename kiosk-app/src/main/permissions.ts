@@ -7,10 +7,18 @@ import type { PermissionSessionLike } from './electron-types.js';
  */
 export const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set();
 
-export function installPermissionPolicy(session: PermissionSessionLike, log: Logger): void {
+/** `onDenied` is told of each refused request (a page asking for the camera), never of silent checks. */
+export function installPermissionPolicy(
+  session: PermissionSessionLike,
+  log: Logger,
+  onDenied: (permission: string) => void = () => undefined,
+): void {
   session.setPermissionRequestHandler((_contents, permission, callback) => {
     const granted = GRANTED_PERMISSIONS.has(permission);
-    if (!granted) log.warn({ permission }, 'permission request denied');
+    if (!granted) {
+      log.warn({ permission }, 'permission request denied');
+      onDenied(permission);
+    }
     callback(granted);
   });
   session.setPermissionCheckHandler((_contents, permission) => GRANTED_PERMISSIONS.has(permission));

@@ -40,6 +40,18 @@ describe('navigation allowlist', () => {
     expect(contents.windowOpenHandler?.({ url: 'https://facebook.com/' })).toEqual({ action: 'deny' });
     expect(contents.fire('will-attach-webview')).toBe(true);
   });
+
+  it('tells the shell about each refusal so the citizen can be told, and nothing about allowed navigation', () => {
+    const contents = new FakeWebContents();
+    const refused: string[] = [];
+    installNavigationGuard(contents, [KIOSK], log, (what) => refused.push(what));
+    contents.fire('will-navigate', `${KIOSK}/procedures`);
+    expect(refused).toEqual([]);
+    contents.fire('will-navigate', 'https://example.com/');
+    contents.fire('will-redirect', 'https://kiosk.lophoc.test.evil.com/');
+    contents.windowOpenHandler?.({ url: 'https://facebook.com/' });
+    expect(refused).toEqual(['navigation-refused', 'navigation-refused', 'window-refused']);
+  });
 });
 
 describe('permissions and CSP', () => {
@@ -52,6 +64,16 @@ describe('permissions and CSP', () => {
       expect(callback).toHaveBeenCalledWith(false);
       expect(session.checkHandler?.({}, permission, KIOSK)).toBe(false);
     }
+  });
+
+  it('reports each refused request, never a silent check', () => {
+    const session = new FakeSession();
+    const denied: string[] = [];
+    installPermissionPolicy(session, log, (permission) => denied.push(permission));
+    session.checkHandler?.({}, 'media', KIOSK);
+    expect(denied).toEqual([]);
+    session.requestHandler?.({}, 'media', vi.fn(), { requestingUrl: KIOSK });
+    expect(denied).toEqual(['media']);
   });
 
   it('puts a strict CSP on every response, replacing a weaker one', () => {
@@ -271,6 +293,10 @@ describe('IPC', () => {
         submitted.push(submission);
         return { ok: true, delivered: false };
       },
+      reprintReceipt: async (key) => {
+        submitted.push({ reprint: key });
+        return { printed: false, problem: 'paper-out' };
+      },
       handoffQr: async () => ({ size: 1, rows: ['1'] }),
       endSession: async () => undefined,
     };
@@ -294,6 +320,32 @@ describe('IPC', () => {
     } as const;
     expect(await exposed?.submit(good)).toEqual({ ok: true, delivered: false });
     expect(server.submitted).toEqual([{ ...good, data: { ...good.data, fullName: 'Nguyễn Thị Hoà' } }]);
+    expect(await exposed?.reprintReceipt('abcdefgh12')).toEqual({ printed: false, problem: 'paper-out' });
+    expect(server.submitted.at(-1)).toEqual({ reprint: 'abcdefgh12' });
+  });
+
+  it('hands the page only well-formed notices pushed by main, and stops on request', () => {
+    const listeners = new Map<string, (event: unknown, payload: unknown) => void>();
+    let exposed: KioskApi | undefined;
+    exposeKioskApi(
+      { exposeInMainWorld: (_key, api) => (exposed = api as KioskApi) },
+      {
+        invoke: vi.fn(),
+        on: (channel, listener) => listeners.set(channel, listener),
+        removeListener: (channel) => listeners.delete(channel),
+      },
+    );
+    const notices: unknown[] = [];
+    const stop = exposed?.onNotice((notice) => notices.push(notice));
+    const push = listeners.get('kiosk:notice');
+    push?.({}, { kind: 'scan-unreadable' });
+    push?.({}, { kind: 'window-refused', url: 'https://leak.example/?name=An' });
+    push?.({}, { kind: 'rm -rf' });
+    push?.({}, 'navigation-refused');
+    push?.({}, null);
+    expect(notices).toEqual([{ kind: 'scan-unreadable' }, { kind: 'window-refused' }]);
+    stop?.();
+    expect(listeners.has('kiosk:notice')).toBe(false);
   });
 
   it('refuses calls from a foreign or missing frame', async () => {
@@ -311,6 +363,14 @@ describe('IPC', () => {
     await expect(ipcMain.invoke(KIOSK, 'kiosk:search', 'x'.repeat(201))).rejects.toThrow(/argument 0/);
     await expect(ipcMain.invoke(KIOSK, 'kiosk:handoff-qr', '../../etc')).rejects.toThrow(/must be a course id/);
     await expect(ipcMain.invoke(KIOSK, 'kiosk:version', 'extra')).rejects.toThrow(/kiosk:version/);
+    await expect(ipcMain.invoke(KIOSK, 'kiosk:reprint-receipt', 'x')).rejects.toThrow(
+      /kiosk:reprint-receipt: argument 0 must be a submission key/,
+    );
+    await expect(ipcMain.invoke(KIOSK, 'kiosk:reprint-receipt', { key: 'abcdefgh12' })).rejects.toThrow(
+      /kiosk:reprint-receipt: argument 0/,
+    );
+    await expect(ipcMain.invoke(KIOSK, 'kiosk:reprint-receipt')).rejects.toThrow(/kiosk:reprint-receipt/);
+    await expect(ipcMain.invoke('https://evil.example/', 'kiosk:reprint-receipt', 'abcdefgh12')).rejects.toThrow(/sender is not/);
     expect(await ipcMain.invoke(KIOSK, 'kiosk:submit', { kind: 'enrolment', key: 'abcdefgh12', data: { phone: '12' } })).toEqual({
       ok: false,
       reason: 'invalid',

@@ -15,6 +15,7 @@ const backend: KioskBackend = {
   search: async () => [],
   dossier: async () => ({ ok: false, reason: 'not-found' }),
   submit: async () => ({ ok: true, delivered: true }),
+  reprintReceipt: async () => ({ printed: true }),
   handoffQr: async () => ({ size: 1, rows: ['1'] }),
   endSession: async () => undefined,
 };
@@ -81,7 +82,46 @@ describe('kiosk shell wiring', () => {
     expect(await fake.ipcMain.invoke(KIOSK_URL, 'kiosk:version')).toBe('0.1.0');
     await expect(fake.ipcMain.invoke('http://127.0.0.1:9999/', 'kiosk:version')).rejects.toThrow(/sender/);
     shell?.sendScan({ kind: 'receipt', code: '000.25.30.H29-261120-0007' });
-    expect(fake.contents.sent).toEqual([{ channel: 'kiosk:scan', payload: { kind: 'receipt', code: '000.25.30.H29-261120-0007' } }]);
+    expect(fake.contents.sent).toEqual([
+      { channel: 'kiosk:notice', payload: { kind: 'navigation-refused' } },
+      { channel: 'kiosk:scan', payload: { kind: 'receipt', code: '000.25.30.H29-261120-0007' } },
+    ]);
+    shell?.stop();
+  });
+
+  it('tells the page of refused navigation, windows, permissions and unreadable scans, one per kind per 3 s', () => {
+    let time = 1_000_000;
+    const fake = fakeElectron();
+    const shell = startKioskShell(fake.electron, {
+      kioskUrl: KIOSK_URL,
+      preloadPath: '/p.cjs',
+      backend,
+      version: '0.1.0',
+      log,
+      memoryLimitBytes: 1e9,
+      now: () => time,
+    });
+    const notices = () => fake.contents.sent.filter((message) => message.channel === 'kiosk:notice').map((message) => message.payload);
+    expect(fake.contents.fire('will-navigate', `${KIOSK_URL}courses`)).toBe(false);
+    expect(notices()).toEqual([]);
+    expect(fake.contents.fire('will-navigate', 'https://example.com/')).toBe(true);
+    expect(fake.contents.windowOpenHandler?.({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
+    const callback = vi.fn();
+    fake.session.requestHandler?.({}, 'media', callback, { requestingUrl: KIOSK_URL });
+    expect(callback).toHaveBeenCalledWith(false);
+    shell?.sendNotice({ kind: 'scan-unreadable' });
+    expect(notices()).toEqual([
+      { kind: 'navigation-refused' },
+      { kind: 'window-refused' },
+      { kind: 'permission-refused' },
+      { kind: 'scan-unreadable' },
+    ]);
+    // A page looping on a foreign link does not flood the citizen; after 3 s the next refusal is told again.
+    for (let i = 0; i < 20; i += 1) fake.contents.fire('will-navigate', 'https://example.com/');
+    expect(notices()).toHaveLength(4);
+    time += 3000;
+    fake.contents.fire('will-navigate', 'https://example.com/');
+    expect(notices()).toHaveLength(5);
     shell?.stop();
   });
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ScanEvent } from '../shared/kiosk-api.js';
+import type { KioskNotice, ScanEvent } from '../shared/kiosk-api.js';
 import { CrashRecovery } from './crash-recovery.js';
 import type { AppLike, IpcMainLike, PermissionSessionLike, PowerSaveBlockerLike, WebContentsLike } from './electron-types.js';
 import { type KioskBackend, registerKioskIpc } from './ipc.js';
@@ -51,6 +51,8 @@ export interface RunningShell {
   /** True while no citizen is using the kiosk. */
   isIdle(): boolean;
   sendScan(scan: ScanEvent): void;
+  /** Tells the citizen (through the renderer) about a refusal or a device problem; repeats within 3 s are dropped. */
+  sendNotice(notice: KioskNotice): void;
   /** Remote `reload`: also leaves the maintenance screen. */
   reload(): Promise<void>;
   stop(): void;
@@ -66,7 +68,15 @@ export function startKioskShell(electron: ElectronShell, options: KioskShellOpti
   let window: KioskWindowLike | undefined;
   if (!acquireSingleInstance(electron.app, () => window?.focus())) return undefined;
   const releaseSleep = preventDisplaySleep(electron.powerSaveBlocker);
-  installPermissionPolicy(electron.session, log);
+  // A page stuck in a loop of refused navigations must not bury the citizen in messages.
+  const lastNoticeAt = new Map<KioskNotice['kind'], number>();
+  const sendNotice = (notice: KioskNotice) => {
+    const previous = lastNoticeAt.get(notice.kind);
+    if (previous !== undefined && now() - previous < 3000) return;
+    lastNoticeAt.set(notice.kind, now());
+    if (window && !window.isDestroyed()) window.webContents.send('kiosk:notice', notice);
+  };
+  installPermissionPolicy(electron.session, log, () => sendNotice({ kind: 'permission-refused' }));
   installContentSecurityPolicy(electron.session, contentSecurityPolicy(new URL(kioskUrl).origin));
 
   let lastActivity = 0;
@@ -85,13 +95,14 @@ export function startKioskShell(electron: ElectronShell, options: KioskShellOpti
       lastActivity = now();
       return (options.backend[name] as (...a: unknown[]) => unknown)(...args);
     }) as KioskBackend[K];
-  for (const name of ['search', 'dossier', 'submit', 'handoffQr'] as const) (backend as Record<string, unknown>)[name] = track(name);
+  for (const name of ['search', 'dossier', 'submit', 'reprintReceipt', 'handoffQr'] as const)
+    (backend as Record<string, unknown>)[name] = track(name);
   const removeIpc = registerKioskIpc(electron.ipcMain, backend, origins, log);
 
   const created = electron.createWindow(kioskWindowOptions(options.preloadPath));
   window = created;
   const contents = created.webContents;
-  installNavigationGuard(contents, origins, log);
+  installNavigationGuard(contents, origins, log, (kind) => sendNotice({ kind }));
   installShortcutBlocker(contents, (input) => log.debug({ key: input.key }, 'shortcut blocked'));
   const load = () => contents.loadURL(kioskUrl).catch((error: Error) => log.error({ err: error.message }, 'kiosk page failed to load'));
   const recovery = new CrashRecovery({
@@ -126,6 +137,7 @@ export function startKioskShell(electron: ElectronShell, options: KioskShellOpti
     sendScan: (scan) => {
       if (!created.isDestroyed()) contents.send('kiosk:scan', scan);
     },
+    sendNotice,
     reload: async () => {
       recovery.reset();
       await load();

@@ -1,5 +1,13 @@
 import type { Catalog } from '../shared/content.js';
-import type { DossierLookup, KioskApi, QrMatrix, ScanEvent, SubmitResult } from '../shared/kiosk-api.js';
+import {
+  type DossierLookup,
+  type KioskApi,
+  parseKioskNotice,
+  type QrMatrix,
+  type ReceiptOutcome,
+  type ScanEvent,
+  type SubmitResult,
+} from '../shared/kiosk-api.js';
 
 /** KioskApi over HTTP, for browser mode (the same origin serves `/kiosk-api/*`). */
 export function httpKioskApi(base = './kiosk-api/'): KioskApi {
@@ -23,10 +31,24 @@ export function httpKioskApi(base = './kiosk-api/'): KioskApi {
     search: async (query) => (await get<{ ids: string[] }>(`search?q=${encodeURIComponent(query)}`)).ids,
     dossier: (code) => get<DossierLookup>(`dossier/${encodeURIComponent(code)}`),
     submit: (submission) => post<SubmitResult>('submit', submission),
+    reprintReceipt: (key) => post<ReceiptOutcome>('receipt/reprint', { key }),
     handoffQr: (courseId) => get<QrMatrix>(`handoff-qr?course=${encodeURIComponent(courseId)}`),
     onScan(listener) {
       const source = new EventSource(`${base}scans`);
       source.onmessage = (message: MessageEvent<string>) => listener(JSON.parse(message.data) as ScanEvent);
+      return () => source.close();
+    },
+    onNotice(listener) {
+      const source = new EventSource(`${base}scans`);
+      source.addEventListener('notice', (message: MessageEvent<string>) => {
+        let notice: ReturnType<typeof parseKioskNotice>;
+        try {
+          notice = parseKioskNotice(JSON.parse(message.data));
+        } catch {
+          return;
+        }
+        if (notice) listener(notice);
+      });
       return () => source.close();
     },
     endSession: async () => {
