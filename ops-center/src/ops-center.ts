@@ -14,6 +14,7 @@ import type { OpsContext } from './http/context.js';
 import { LiveHub } from './http/live.js';
 import { buildHttpServer } from './http/server.js';
 import { Ingest } from './ingest.js';
+import { backfillIntake, courseCenters, intakeStat } from './kiosk/intake.js';
 import { openStore, type StoreConfig } from './store/open-store.js';
 import type { Store } from './store/store.js';
 
@@ -170,7 +171,16 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
           ? []
           : [
               async (server: FastifyInstance) => {
-                await registerContentApi(server, { db: join(dataDir, 'content.db'), ...options.content });
+                const countIntake: ContentApiOptions['onIntake'] = async (kind, record, db) => {
+                  await store.recordIntake([intakeStat(kind, record, courseCenters(db))]);
+                };
+                const { db } = await registerContentApi(server, {
+                  db: join(dataDir, 'content.db'),
+                  onIntake: countIntake,
+                  ...options.content,
+                });
+                const added = await backfillIntake(db, store);
+                if (added) log.info({ added }, 'counted kiosk intake records received before');
               },
             ]),
         ...(options.httpPlugins ?? []),

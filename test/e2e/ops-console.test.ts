@@ -215,7 +215,7 @@ describe('ops-center console: fleet, room, commands, alerts, attendance, kiosk s
           .getByRole('cell')
           .allTextContents(),
       )
-      .toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), 'ttht-cho-lon', '1', '1', '0', '1', '5']);
+      .toEqual([expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), 'Trung tâm học tập Chợ Lớn (ttht-cho-lon)', '1', '1', '0', '0', '1', '5']);
     await shot(page, 'kiosk');
     await page.getByRole('button', { name: 'English' }).click();
     expect(await page.getByRole('table', { name: 'Kiosk statistics' }).count()).toBe(1);

@@ -109,9 +109,11 @@ export interface RoomAttendance {
 export interface KioskDayStats {
   day: string;
   site: string;
+  siteName?: string;
   sessions: number;
   searches: number;
   enrolments: number;
+  feedback: number;
   ratings: number;
   averageRating?: number;
 }

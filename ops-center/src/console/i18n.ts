@@ -72,6 +72,8 @@ const text = {
   searches: { vi: 'Lượt tìm kiếm', en: 'Searches' },
   enrolments: { vi: 'Đăng ký', en: 'Enrolments' },
   ratings: { vi: 'Đánh giá', en: 'Ratings' },
+  feedback: { vi: 'Góp ý', en: 'Feedback' },
+  kioskUnassigned: { vi: 'Kiosk chưa gắn với điểm nào', en: 'Kiosks not assigned to a site' },
   averageRating: { vi: 'Điểm trung bình', en: 'Average rating' },
   noKiosk: { vi: 'Chưa có số liệu kiosk.', en: 'No kiosk data yet.' },
   login: { vi: 'Đăng nhập', en: 'Log in' },

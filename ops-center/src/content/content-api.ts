@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { openContentDb, readCatalog, storeIntake } from './content-db.js';
 import { type DossierAdapter, LocalTableDossierAdapter } from './dossier-adapter.js';
-import { intakeSchemas } from './schema.js';
+import { type IntakeKind, type IntakePayload, intakeSchemas } from './schema.js';
 
 export interface ContentApiOptions {
   /** The content SQLite file (created and seeded on first use), or an open database. */
@@ -15,6 +15,11 @@ export interface ContentApiOptions {
   dossiers?: DossierAdapter;
   /** Fill an empty database with the pilot seed data (default true). */
   seed?: boolean;
+  /**
+   * Called with every accepted intake record, new or repeated (so a repeat heals a call that failed before);
+   * the ops-center counts them in its kiosk statistics. If it throws, the kiosk is told to try again (503).
+   */
+  onIntake?: (kind: IntakeKind, record: IntakePayload, db: Database.Database) => Promise<void>;
 }
 
 /** Thông tư 01/2018/TT-VPCP Điều 19 receipt code shape: `<agency code>-YYMMDD-XXXX`. */
@@ -29,7 +34,7 @@ function describeIssues(error: z.ZodError): string {
  *   GET  {prefix}/catalog                 centers, courses, procedures (ETag; 304 when unchanged)
  *   GET  {prefix}/courses/:id             one course with its current seats
  *   GET  {prefix}/dossiers/:code          dossier status through the adapter (400 bad shape, 404 unknown, 503 source down)
- *   POST {prefix}/intake/:kind            enrolment | feedback | rating; idempotent on `key` (201 new, 200 repeat)
+ *   POST {prefix}/intake/:kind            enrolment | feedback | rating | session; idempotent on `key` (201 new, 200 repeat)
  */
 export async function registerContentApi(app: FastifyInstance, options: ContentApiOptions): Promise<{ db: Database.Database }> {
   const { prefix = '/api/content/v1', seed = true } = options;
@@ -89,7 +94,15 @@ export async function registerContentApi(app: FastifyInstance, options: ContentA
       );
       if (!known) return reply.code(422).send({ error: `dossierCode: no dossier "${rating.dossierCode}"` });
     }
-    const created = storeIntake(db, kind as keyof typeof intakeSchemas, parsed.data.key, parsed.data);
+    const created = storeIntake(db, kind as IntakeKind, parsed.data.key, parsed.data);
+    if (options.onIntake) {
+      try {
+        await options.onIntake(kind as IntakeKind, parsed.data, db);
+      } catch (error) {
+        request.log.error({ kind, err: (error as Error).message }, 'intake record not counted');
+        return reply.code(503).send({ error: 'intake stored but not yet counted; send it again' });
+      }
+    }
     return reply.code(created ? 201 : 200).send({ key: parsed.data.key, stored: created ? 'new' : 'already' });
   });
 

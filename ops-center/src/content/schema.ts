@@ -100,8 +100,23 @@ export const ratingSchema = z.object({
   createdAt: z.number().int().positive(),
 });
 
-export const intakeSchemas = { enrolment: enrolmentSchema, feedback: feedbackSchema, rating: ratingSchema } as const;
+/** One citizen's use of the kiosk, sent when it ends: how many searches, never what was searched. */
+export const sessionSchema = z.object({
+  key,
+  searches: z.number().int().min(0).max(10_000),
+  kiosk: id.optional(),
+  /** When the session started. */
+  createdAt: z.number().int().positive(),
+});
+
+export const intakeSchemas = {
+  enrolment: enrolmentSchema,
+  feedback: feedbackSchema,
+  rating: ratingSchema,
+  session: sessionSchema,
+} as const;
 export type IntakeKind = keyof typeof intakeSchemas;
+export type IntakePayload = z.infer<(typeof intakeSchemas)[IntakeKind]>;
 
 export type Center = z.infer<typeof centerSchema>;
 export type Course = z.infer<typeof courseSchema>;

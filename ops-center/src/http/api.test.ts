@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addUser } from '../auth/users.js';
+import { openContentDb, SEED_CENTERS, seedCourses, upsertDossiers } from '../content/index.js';
 import { type Harness, loginAs, type NodeClient, SITE, startHarness } from '../testing/harness.js';
 import type { openApiDocument } from './openapi.js';
 
@@ -252,8 +254,73 @@ describe('ops-center HTTP API: accounts, roles, alerts, attendance, kiosk statis
     await kiosk.publish('outbox/rating', { ts: at(23, 30), seq: 6, key: 'rating-000002', data: { stars: 5 } }); // 23:30 local: still the 28th
     await expect.poll(() => h.ops.ingest.stats.stored).toBe(6);
     expect(await (await viewer('/api/kiosk-stats?from=2026-11-28&to=2026-11-28')).json()).toEqual([
-      { day: '2026-11-28', site: SITE, sessions: 1, searches: 2, enrolments: 1, ratings: 2, averageRating: 4.5 },
+      { day: '2026-11-28', site: SITE, sessions: 1, searches: 2, enrolments: 1, feedback: 0, ratings: 2, averageRating: 4.5 },
     ]);
+  });
+
+  it('counts what kiosks deliver to the content intake over HTTP, each record once, per center of the course', async () => {
+    const [course] = seedCourses();
+    const center = SEED_CENTERS.find((c) => c.id === course!.centerId)!;
+    const contentDb = openContentDb(join(h.dir, 'content.db'), { seed: false });
+    upsertDossiers(contentDb, [
+      {
+        code: '000.25.30.H29-261120-0012',
+        procedureTitle: 'Chuyển trường đối với học sinh trung học cơ sở',
+        status: 'processing',
+        receivedAt: '2026-11-20',
+        dueAt: '2026-11-25',
+        updatedAt: '2026-11-21',
+      },
+    ]);
+    contentDb.close();
+    // As kiosk-app's httpDeliver sends them: the submission's data with key, kiosk id and createdAt.
+    const intake = (kind: string, body: object) =>
+      fetch(`${h.ops.url}/api/content/v1/intake/${kind}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kiosk: 'kiosk-1', ...body }),
+      });
+    const enrolment = {
+      key: 'enrol-http-0001',
+      courseId: course!.id,
+      fullName: 'Nguyễn Thị Hoà',
+      phone: '0901234567',
+      consent: true,
+      createdAt: at(9),
+    };
+    expect((await intake('enrolment', enrolment)).status).toBe(201);
+    expect((await intake('enrolment', enrolment)).status).toBe(200); // a retry after a lost answer
+    expect(
+      (await intake('rating', { key: 'rating-http-0001', dossierCode: '000.25.30.H29-261120-0012', score: 3, createdAt: at(9, 5) })).status,
+    ).toBe(201);
+    expect(
+      (await intake('feedback', { key: 'feedback-http-01', topic: 'kiosk', message: 'Chữ hơi nhỏ.', createdAt: at(9, 6) })).status,
+    ).toBe(201);
+    expect((await intake('session', { key: 'session-http-01', searches: 3, createdAt: at(9) })).status).toBe(201);
+    expect((await intake('session', { key: 'session-http-02', searches: -1, createdAt: at(9) })).status).toBe(400);
+    // The same enrolment also over MQTT (an Electron kiosk's outbox): still one.
+    const kiosk = await h.connectNode('kiosk-1');
+    await kiosk.publish('outbox/enrolment', { ts: at(9), seq: 1, key: 'enrol-http-0001', data: { courseId: course!.id } });
+    await expect.poll(() => h.ops.ingest.stats.stored).toBe(1);
+    const stats = await (await viewer('/api/kiosk-stats?from=2026-11-28&to=2026-11-28')).json();
+    expect(stats).toEqual(
+      [
+        { day: '2026-11-28', site: center.id, siteName: center.name, sessions: 0, searches: 0, enrolments: 1, feedback: 0, ratings: 0 },
+        // kiosk-1 is a node of the fleet at ttht-cho-lon: its rating, feedback and session count there.
+        {
+          day: '2026-11-28',
+          site: SITE,
+          sessions: 1,
+          searches: 3,
+          enrolments: 0,
+          feedback: 1,
+          ratings: 1,
+          averageRating: 3,
+        },
+      ].sort((a, b) => a.site.localeCompare(b.site)),
+    );
+    // Nothing personal reaches the ops-center's store.
+    expect(JSON.stringify(await h.ops.store.intakeRecords({ from: 0, to: at(24) }))).not.toMatch(/Hoà|0901234567|Chữ/);
   });
 
   it('shows seq gaps per node', async () => {

@@ -243,7 +243,7 @@ export const openApiDocument = {
     },
     '/api/kiosk-stats': {
       get: {
-        summary: 'Kiosk sessions, searches, enrolments and ratings per day and center',
+        summary: 'Kiosk sessions, searches, enrolments, feedback and ratings per day and center (MQTT and HTTP intake, each record once)',
         ...role('viewer'),
         parameters: [query('from', 'YYYY-MM-DD'), query('to', 'YYYY-MM-DD')],
         responses: { 200: ok('Statistics', list({ type: 'object' })), 400: error },

@@ -207,11 +207,23 @@ export function registerRoutes(app: FastifyInstance, context: OpsContext): void 
     const to = day(request.query.to, 'to', today);
     const from = day(request.query.from, 'from', localDay(to.from - 6 * 86_400_000));
     if (from.from > to.from) throw new BadRequest('"from" must not be after "to"');
-    const [events, records] = await Promise.all([
+    const [events, records, intake, nodes, sites] = await Promise.all([
       store.events({ types: [...KIOSK_SESSION_EVENTS, ...KIOSK_SEARCH_EVENTS], from: from.from, to: to.to }),
       store.kioskRecords({ from: from.from, to: to.to }),
+      store.intakeRecords({ from: from.from, to: to.to }),
+      store.nodes(),
+      store.sites(),
     ]);
-    return kioskStatistics(events, records);
+    const names = new Map(sites.map((site) => [site.id, site.name]));
+    for (const record of intake) if (record.center && record.centerName) names.set(record.center, record.centerName);
+    // A kiosk's HTTP records name its kiosk id, which is its node id when it is also a node of the fleet.
+    const kioskSites = new Map<string, Set<string>>();
+    for (const node of nodes) kioskSites.set(node.node, (kioskSites.get(node.node) ?? new Set()).add(node.site));
+    const siteOfKiosk = (kiosk: string) => {
+      const found = kioskSites.get(kiosk);
+      return found?.size === 1 ? [...found][0] : undefined;
+    };
+    return kioskStatistics({ events, records, intake, siteOfKiosk, names });
   });
 
   app.get('/api/users', admin, async () => (await store.users()).map(({ passwordHash: _, ...user }) => user));

@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Daemon } from '../../../test/support/servers/daemon.js';
 import { startPostgres } from '../../../test/support/servers/postgres.js';
+import { openContentDb, seedCourses, storeIntake } from '../content/index.js';
 import { type Harness, loginAs, startHarness } from '../testing/harness.js';
 import { PostgresStore } from './postgres-store.js';
 import { storeContract } from './store-contract.js';
@@ -39,14 +43,48 @@ describe('PostgreSQL store', () => {
 
   describe('the whole ops-center on PostgreSQL and a real broker', () => {
     let h: Harness;
+    let contentDir: string;
+    const [course] = seedCourses();
+    const today = Date.now();
     beforeAll(async () => {
+      // A kiosk enrolment received by the content API before the ops-center counted intake records.
+      contentDir = await mkdtemp(join(tmpdir(), 'lophoc-content-'));
+      const content = openContentDb(join(contentDir, 'content.db'));
+      const early = { key: 'enrol-early-01', courseId: course!.id, fullName: 'Trần Văn Bình', phone: '0912345678', consent: true };
+      storeIntake(content, 'enrolment', early.key, { ...early, kiosk: 'kiosk-1', createdAt: today });
+      content.close();
       h = await startHarness({
+        content: { db: join(contentDir, 'content.db') },
         store: { kind: 'postgres', url: await freshDatabase() },
         initialAdmin: { username: 'admin', password: 'mật-khẩu-dài-đủ' },
       });
     });
     afterAll(async () => {
       await h?.stop();
+      await rm(contentDir, { recursive: true, force: true });
+    });
+
+    it('counts kiosk intake records, received before and over HTTP now, once each', async () => {
+      const api = await loginAs(h.ops.url, 'admin', 'mật-khẩu-dài-đủ');
+      const send = () =>
+        fetch(`${h.ops.url}/api/content/v1/intake/enrolment`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            key: 'enrol-now-0001',
+            courseId: course!.id,
+            fullName: 'Lê Thị Cúc',
+            phone: '0987654321',
+            consent: true,
+            kiosk: 'kiosk-1',
+            createdAt: today,
+          }),
+        });
+      expect((await send()).status).toBe(201);
+      expect((await send()).status).toBe(200);
+      expect(await (await api('/api/kiosk-stats')).json()).toEqual([
+        expect.objectContaining({ site: course!.centerId, enrolments: 2, sessions: 0, ratings: 0, feedback: 0 }),
+      ]);
     });
 
     it('ingests exactly once, acknowledges, raises alerts and serves the API', async () => {

@@ -7,6 +7,7 @@ import type {
   CommandRecord,
   CommandStatus,
   EventRecord,
+  IntakeRecord,
   KioskRecord,
   LatestValue,
   NodeSummary,
@@ -19,7 +20,7 @@ import type {
   UserRecord,
   WriteResult,
 } from './store.js';
-import { emptyWriteResult, newestPerSeries, nodeSummary, rollups } from './write-result.js';
+import { emptyWriteResult, intakeFromRow, newestPerSeries, nodeSummary, rollups } from './write-result.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS records (
@@ -51,6 +52,11 @@ const SCHEMA = `
     PRIMARY KEY (site, node, kind, key)
   );
   CREATE INDEX IF NOT EXISTS kiosk_records_by_ts ON kiosk_records (ts);
+  CREATE TABLE IF NOT EXISTS kiosk_intake (
+    kind TEXT NOT NULL, key TEXT NOT NULL, kiosk TEXT, center TEXT, center_name TEXT, ts BIGINT NOT NULL, data JSONB NOT NULL,
+    PRIMARY KEY (kind, key)
+  );
+  CREATE INDEX IF NOT EXISTS kiosk_intake_by_ts ON kiosk_intake (ts);
   CREATE TABLE IF NOT EXISTS nodes (
     site TEXT NOT NULL, node TEXT NOT NULL, online BOOLEAN NOT NULL DEFAULT false, version TEXT, birth JSONB,
     last_seen BIGINT NOT NULL, since BIGINT, outbox_depth BIGINT, PRIMARY KEY (site, node)
@@ -502,6 +508,33 @@ export class PostgresStore implements Store {
       query.from,
       query.to,
     ]);
+  }
+
+  async recordIntake(records: readonly IntakeRecord[]): Promise<number> {
+    if (!records.length) return 0;
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO kiosk_intake (kind, key, kiosk, center, center_name, ts, data)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::jsonb[])
+       ON CONFLICT DO NOTHING`,
+      [
+        records.map((r) => r.kind),
+        records.map((r) => r.key),
+        records.map((r) => r.kiosk ?? null),
+        records.map((r) => r.center ?? null),
+        records.map((r) => r.centerName ?? null),
+        records.map((r) => r.ts),
+        records.map((r) => JSON.stringify(r.data)),
+      ],
+    );
+    return rowCount ?? 0;
+  }
+
+  async intakeRecords(query: { from: number; to: number }): Promise<IntakeRecord[]> {
+    const rows = await this.rows<Parameters<typeof intakeFromRow>[0]>(
+      'SELECT kind, key, kiosk, center, center_name, ts, data FROM kiosk_intake WHERE ts >= $1 AND ts < $2 ORDER BY ts, key',
+      [query.from, query.to],
+    );
+    return rows.map(intakeFromRow);
   }
 
   async insertCommand(c: CommandRecord): Promise<void> {

@@ -7,6 +7,7 @@ import type {
   CommandRecord,
   CommandStatus,
   EventRecord,
+  IntakeRecord,
   KioskRecord,
   LatestValue,
   NodeSummary,
@@ -19,7 +20,7 @@ import type {
   UserRecord,
   WriteResult,
 } from './store.js';
-import { emptyWriteResult, newestPerSeries, nodeSummary, rollups } from './write-result.js';
+import { emptyWriteResult, intakeFromRow, newestPerSeries, nodeSummary, rollups } from './write-result.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS records (
@@ -60,6 +61,11 @@ const SCHEMA = `
     PRIMARY KEY (site, node, kind, key)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS kiosk_records_by_ts ON kiosk_records (ts);
+  CREATE TABLE IF NOT EXISTS kiosk_intake (
+    kind TEXT NOT NULL, key TEXT NOT NULL, kiosk TEXT, center TEXT, center_name TEXT, ts INTEGER NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS kiosk_intake_by_ts ON kiosk_intake (ts);
   CREATE TABLE IF NOT EXISTS nodes (
     site TEXT NOT NULL, node TEXT NOT NULL,
     online INTEGER NOT NULL DEFAULT 0, version TEXT, birth TEXT, last_seen INTEGER NOT NULL,
@@ -444,6 +450,28 @@ export class SqliteStore implements Store {
       )
       .all(query.from, query.to)
       .map((row) => ({ ...row, data: JSON.parse(row.data) as Record<string, unknown> }));
+  }
+
+  async recordIntake(records: readonly IntakeRecord[]): Promise<number> {
+    const insert = this.db.prepare(
+      'INSERT OR IGNORE INTO kiosk_intake (kind, key, kiosk, center, center_name, ts, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    return this.db.transaction(() => {
+      let fresh = 0;
+      for (const r of records) {
+        fresh += insert.run(r.kind, r.key, r.kiosk ?? null, r.center ?? null, r.centerName ?? null, r.ts, JSON.stringify(r.data)).changes;
+      }
+      return fresh;
+    })();
+  }
+
+  async intakeRecords(query: { from: number; to: number }): Promise<IntakeRecord[]> {
+    return this.db
+      .prepare<[number, number], Parameters<typeof intakeFromRow>[0]>(
+        'SELECT kind, key, kiosk, center, center_name, ts, data FROM kiosk_intake WHERE ts >= ? AND ts < ? ORDER BY ts, key',
+      )
+      .all(query.from, query.to)
+      .map(intakeFromRow);
   }
 
   async insertCommand(c: CommandRecord): Promise<void> {

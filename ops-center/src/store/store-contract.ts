@@ -88,6 +88,24 @@ export function storeContract(open: () => Promise<Store>) {
     expect(await store.events({ types: ['search'], from: T0, to: T0 + 1 })).toHaveLength(0);
   });
 
+  it('stores HTTP intake records once per kind and key', async () => {
+    const enrolment = {
+      kind: 'enrolment' as const,
+      key: 'enrol-0001',
+      kiosk: 'kiosk-1',
+      center: 'httcd-cho-lon',
+      centerName: 'Trung tâm học tập cộng đồng phường Chợ Lớn',
+      ts: T0,
+      data: { courseId: 'tin-hoc-1' },
+    };
+    const rating = { kind: 'rating' as const, key: 'enrol-0001', ts: T0 + 5, data: { score: 4 } };
+    expect(await store.recordIntake([enrolment, enrolment])).toBe(1);
+    expect(await store.recordIntake([enrolment, rating])).toBe(1);
+    expect(await store.recordIntake([])).toBe(0);
+    expect(await store.intakeRecords({ from: T0, to: T0 + 6 })).toEqual([enrolment, rating]);
+    expect(await store.intakeRecords({ from: T0 + 1, to: T0 + 5 })).toEqual([]);
+  });
+
   it('tracks node state changes, health backlog, and reports command results and nodes coming online', async () => {
     const result = await store.write(
       [

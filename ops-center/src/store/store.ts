@@ -80,6 +80,25 @@ export interface KioskRecord {
   data: Record<string, unknown>;
 }
 
+/**
+ * A kiosk record that reached the content API's HTTP intake (DESIGN §3 departure: kiosks deliver enrolments,
+ * feedback and ratings over HTTP). Only what statistics need: never names, phones or ID numbers.
+ */
+export interface IntakeRecord {
+  kind: 'enrolment' | 'feedback' | 'rating' | 'session';
+  /** The kiosk's idempotency key; the same record sent again, or also over MQTT, has the same key. */
+  key: string;
+  /** The kiosk id it came from, when it said. */
+  kiosk?: string;
+  /** The center the record itself names (an enrolment: its course's center), with its name. */
+  center?: string;
+  centerName?: string;
+  /** When the citizen made it (kiosk clock). */
+  ts: number;
+  /** `score` (rating), `searches` (session), `courseId` (enrolment), `topic` (feedback). */
+  data: Record<string, unknown>;
+}
+
 export interface EventRecord {
   site: string;
   node: string;
@@ -197,6 +216,9 @@ export interface Store {
 
   events(query: { site?: string; types?: readonly string[]; from: number; to: number }): Promise<EventRecord[]>;
   kioskRecords(query: { from: number; to: number }): Promise<KioskRecord[]>;
+  /** Stores HTTP intake records once per `(kind, key)`; returns how many were new. */
+  recordIntake(records: readonly IntakeRecord[]): Promise<number>;
+  intakeRecords(query: { from: number; to: number }): Promise<IntakeRecord[]>;
 
   insertCommand(command: CommandRecord): Promise<void>;
   updateCommand(id: string, change: Partial<Pick<CommandRecord, 'status' | 'sentAt' | 'finishedAt' | 'result' | 'error'>>): Promise<void>;

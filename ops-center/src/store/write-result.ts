@@ -1,5 +1,5 @@
 import type { BirthPayload } from '@lophoc/protocol';
-import type { LatestValue, NodeSummary, WriteResult } from './store.js';
+import type { IntakeRecord, LatestValue, NodeSummary, WriteResult } from './store.js';
 
 export function emptyWriteResult(): WriteResult {
   return {
@@ -104,4 +104,25 @@ export function newestPerSeries(samples: readonly LatestValue[]): LatestValue[] 
     if (!known || s.ts >= known.ts) newest.set(key, s);
   }
   return [...newest.values()];
+}
+
+/** A `kiosk_intake` row of either backend (SQLite keeps JSON as text, PostgreSQL as JSONB). */
+export function intakeFromRow(row: {
+  kind: IntakeRecord['kind'];
+  key: string;
+  kiosk: string | null;
+  center: string | null;
+  center_name: string | null;
+  ts: number | string;
+  data: string | Record<string, unknown>;
+}): IntakeRecord {
+  return {
+    kind: row.kind,
+    key: row.key,
+    ts: Number(row.ts),
+    data: typeof row.data === 'string' ? (JSON.parse(row.data) as Record<string, unknown>) : row.data,
+    ...(row.kiosk !== null ? { kiosk: row.kiosk } : {}),
+    ...(row.center !== null ? { center: row.center } : {}),
+    ...(row.center_name !== null ? { centerName: row.center_name } : {}),
+  };
 }
