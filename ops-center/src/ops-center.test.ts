@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '@lophoc/broker';
 import { describe, expect, it } from 'vitest';
+import { addUser } from './auth/users.js';
 import { startOpsCenter } from './ops-center.js';
-import { log, startHarness } from './testing/harness.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import { log, loginAs, startHarness } from './testing/harness.js';
 
 describe('startOpsCenter configuration', () => {
   it('loads the sites file at start, and posts alert changes to the configured webhook', async () => {
@@ -42,6 +44,30 @@ describe('startOpsCenter configuration', () => {
     } finally {
       await h.stop();
       hook.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prunes expired login sessions at start and then periodically, keeping the valid ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lophoc-sessions-'));
+    const file = join(dir, 'ops-center.db');
+    const before = new SqliteStore(file);
+    await addUser(before, 'lan', 'operator', 'mật-khẩu-đủ-dài', Date.now());
+    await before.createSession('expired-long-ago', 'lan', Date.now() - 86_400_000);
+    await before.close();
+    const h = await startHarness({ store: { kind: 'sqlite', file }, housekeepingMs: 0 });
+    try {
+      // Gone, not merely expired: even a clock set back to 0 does not find it.
+      expect(await h.ops.store.session('expired-long-ago', 0)).toBeUndefined();
+      const api = await loginAs(h.ops.url, 'lan', 'mật-khẩu-đủ-dài');
+      await h.ops.store.createSession('expires-soon', 'lan', Date.now() + 50);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await h.ops.tick();
+      expect(await h.ops.store.session('expires-soon', 0)).toBeUndefined();
+      expect((await api('/api/me')).status).toBe(200);
+      expect(await (await api('/api/me')).json()).toMatchObject({ username: 'lan' });
+    } finally {
+      await h.stop();
       await rm(dir, { recursive: true, force: true });
     }
   });

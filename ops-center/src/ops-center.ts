@@ -39,6 +39,8 @@ export interface OpsCenterOptions {
   rawRetentionDays?: number;
   /** Alert, command-expiry and retention checks run this often (default 5 s). */
   tickMs?: number;
+  /** Raw-data retention and expired login sessions are pruned at start and then this often (default 1 hour). */
+  housekeepingMs?: number;
   alertWebhooks?: readonly string[];
   /** YAML list of sites (city, ward, name); loaded at start, replacing the same ids. */
   sitesFile?: string;
@@ -68,7 +70,7 @@ export interface RunningOpsCenter {
 
 /** Store → alert engine → ingest → HTTP, in that order; stopped in reverse. A failure at any step closes the earlier ones. */
 export async function startOpsCenter(options: OpsCenterOptions): Promise<RunningOpsCenter> {
-  const { dataDir, log, host = '127.0.0.1', port = 8080, rawRetentionDays = 30, tickMs = 5000 } = options;
+  const { dataDir, log, host = '127.0.0.1', port = 8080, rawRetentionDays = 30, tickMs = 5000, housekeepingMs = 3_600_000 } = options;
   if (!(rawRetentionDays > 0)) throw new TypeError(`rawRetentionDays must be a positive number, got ${rawRetentionDays}`);
   await mkdir(dataDir, { recursive: true });
   const now = () => Date.now();
@@ -133,7 +135,7 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
         );
       }
     });
-    let lastPrune = 0;
+    let lastPrune: number | undefined;
     const tick = () =>
       (ticking ??= (async () => {
         const at = now();
@@ -141,10 +143,12 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
         await alertEngine.tick(at, nodes);
         const online = new Set(nodes.filter((node) => node.online).map((node) => `${node.site}/${node.node}`));
         for (const command of await dispatcher.tick(at, online)) live.send('command', command);
-        if (at - lastPrune > 3_600_000) {
+        if (lastPrune === undefined || at - lastPrune >= housekeepingMs) {
           lastPrune = at;
           const pruned = await store.prune(at - rawRetentionDays * DAY, at - 4 * rawRetentionDays * DAY);
           if (pruned.samples || pruned.records) log.info(pruned, 'pruned raw data past retention');
+          const sessions = await store.pruneSessions(at);
+          if (sessions) log.info({ sessions }, 'pruned expired login sessions');
         }
       })()
         .catch((error: Error) => log.error({ err: error.message }, 'periodic check failed'))

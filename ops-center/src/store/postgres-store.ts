@@ -687,6 +687,10 @@ export class PostgresStore implements Store {
     await this.pool.query('DELETE FROM login_sessions WHERE token_hash = $1', [tokenHash]);
   }
 
+  async pruneSessions(now: number): Promise<number> {
+    return (await this.pool.query('DELETE FROM login_sessions WHERE expires_at <= $1', [now])).rowCount ?? 0;
+  }
+
   async audit(entry: AuditEntry): Promise<void> {
     await this.pool.query('INSERT INTO audit (ts, username, action, target, detail) VALUES ($1, $2, $3, $4, $5)', [
       entry.ts,

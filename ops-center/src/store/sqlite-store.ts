@@ -637,6 +637,10 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM login_sessions WHERE token_hash = ?').run(tokenHash);
   }
 
+  async pruneSessions(now: number): Promise<number> {
+    return this.db.prepare('DELETE FROM login_sessions WHERE expires_at <= ?').run(now).changes;
+  }
+
   async audit(entry: AuditEntry): Promise<void> {
     this.db
       .prepare('INSERT INTO audit (ts, username, action, target, detail) VALUES (?, ?, ?, ?, ?)')

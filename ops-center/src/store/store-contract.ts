@@ -137,6 +137,10 @@ export function storeContract(open: () => Promise<Store>) {
     await store.createSession('tok', 'lan', T0 + 1000);
     expect(await store.session('tok', T0)).toEqual({ username: 'lan', role: 'operator' });
     expect(await store.session('tok', T0 + 1000)).toBeUndefined();
+    await store.createSession('tok-2', 'lan', T0 + 2000);
+    expect(await store.pruneSessions(T0 + 1000)).toBe(1);
+    expect(await store.pruneSessions(T0 + 1000)).toBe(0);
+    expect(await store.session('tok-2', T0 + 1000)).toEqual({ username: 'lan', role: 'operator' });
     await store.audit({ ts: T0, user: 'lan', action: 'command', target: 'x', detail: { a: 1 } });
     expect(await store.auditLog()).toEqual([{ ts: T0, user: 'lan', action: 'command', target: 'x', detail: { a: 1 } }]);
     const alert = await store.insertAlert({

@@ -240,6 +240,8 @@ export interface Store {
   createSession(tokenHash: string, username: string, expiresAt: number): Promise<void>;
   session(tokenHash: string, now: number): Promise<{ username: string; role: Role } | undefined>;
   deleteSession(tokenHash: string): Promise<void>;
+  /** Deletes login sessions expired at `now`; returns how many. */
+  pruneSessions(now: number): Promise<number>;
   audit(entry: AuditEntry): Promise<void>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
 
