@@ -124,7 +124,7 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
     commands = dispatcher;
     running.on('latest', (values) => live.send('latest', values));
     running.on('written', (result) => {
-      alertEngine.observe(result.samples);
+      alertEngine.observe(result.samples, now());
       if (result.fleetChanged) live.fleetChanged();
       if (result.commandResults.length || result.cameOnline.length) {
         dispatcher.onWritten(result, now()).then(

@@ -131,6 +131,33 @@ describe('alert engine', () => {
     expect(await store.alerts({ active: true })).toEqual([]);
   });
 
+  it('raises for a gateway online but silent for N minutes, clears when telemetry comes back, leaves kiosks alone', async () => {
+    await engine.setRules(parseRules([{ id: 'silent', kind: 'silent', minutes: 10, severity: 'critical' }]), T0);
+    const gateway = node({ kind: 'gateway', since: T0 });
+    const kiosk = node({ node: 'kiosk-1', kind: 'kiosk', since: T0 });
+    engine.observe([co2(T0 + MIN, 800)], T0 + MIN);
+    await engine.tick(T0 + 10 * MIN, [gateway, kiosk]);
+    expect(changes).toEqual([]); // 9 minutes since the last reading
+    await engine.tick(T0 + 11 * MIN, [gateway, kiosk]);
+    expect(changes.map((c) => [c.type, c.alert.rule, c.alert.target, c.alert.severity, c.alert.message])).toEqual([
+      ['raised', 'silent', 'ttht-cho-lon/gw-p101', 'critical', 'node ttht-cho-lon/gw-p101 online but no telemetry for 10 min'],
+    ]);
+    await engine.tick(T0 + 12 * MIN, [gateway, kiosk]);
+    expect(changes).toHaveLength(1);
+    engine.observe([co2(T0 + 13 * MIN, 810)], T0 + 13 * MIN);
+    await engine.tick(T0 + 13 * MIN, [gateway, kiosk]);
+    expect(changes.map((c) => c.type)).toEqual(['raised', 'cleared']);
+    // Offline is the offline rule's business: a silent node that disconnects is no longer "online but silent".
+    await engine.tick(T0 + 30 * MIN, [gateway]);
+    expect(changes.map((c) => c.type)).toEqual(['raised', 'cleared', 'raised']);
+    await engine.tick(T0 + 31 * MIN, [{ ...gateway, online: false, since: T0 + 31 * MIN }]);
+    expect(changes.map((c) => c.type)).toEqual(['raised', 'cleared', 'raised', 'cleared']);
+    // Coming back online restarts the clock, even without telemetry since.
+    await engine.tick(T0 + 45 * MIN, [{ ...gateway, since: T0 + 40 * MIN }]);
+    expect(changes).toHaveLength(4);
+    expect(() => parseRules([{ id: 's', kind: 'silent', minutes: 0 }])).toThrow(/rule 1 \("s"\): minutes: /);
+  });
+
   it('watches projector lamp hours and outbox backlog', async () => {
     await engine.setRules(
       parseRules([

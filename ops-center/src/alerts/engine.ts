@@ -22,6 +22,8 @@ const MINUTE = 60_000;
 export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
   private rules: AlertRule[] = [];
   private readonly conditions = new Map<string, Condition>();
+  /** When each `site/node` last had telemetry stored (ops-center clock; device clock for what the store had at start). */
+  private readonly lastTelemetry = new Map<string, number>();
   /** Store writes are serialised so a raise is stored before its clear. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -31,6 +33,7 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
 
   async start(): Promise<void> {
     this.rules = parseRules(await this.options.store.rules());
+    for (const value of await this.options.store.latest()) this.heard(`${value.site}/${value.node}`, value.ts);
     for (const alert of await this.options.store.alerts({ active: true, limit: 100_000 })) {
       this.conditions.set(`${alert.rule}|${alert.target}`, { since: alert.raisedAt, raised: alert, value: alert.value });
     }
@@ -53,8 +56,13 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
     await this.settled();
   }
 
-  /** Every newly stored sample, in order. */
-  observe(samples: readonly LatestValue[]): void {
+  private heard(node: string, at: number): void {
+    if (at > (this.lastTelemetry.get(node) ?? 0)) this.lastTelemetry.set(node, at);
+  }
+
+  /** Every newly stored sample, in order; `receivedAt` is when the batch was stored. */
+  observe(samples: readonly LatestValue[], receivedAt = Date.now()): void {
+    for (const sample of samples) this.heard(`${sample.site}/${sample.node}`, receivedAt);
     for (const rule of this.rules) {
       if (rule.kind !== 'threshold' && rule.kind !== 'lamp-hours') continue;
       for (const sample of samples) {
@@ -125,6 +133,19 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
               message: `outbox of ${target} holds ${node.outboxDepth} records (> ${rule.above})`,
             },
           );
+        }
+      } else if (rule.kind === 'silent') {
+        for (const node of nodes) {
+          if ((rule.site && rule.site !== node.site) || (node.kind ?? 'gateway') !== rule.nodeKind) continue;
+          const target = `${node.site}/${node.node}`;
+          const quietSince = Math.max(this.lastTelemetry.get(target) ?? 0, node.since ?? 0);
+          const quietFor = now - quietSince;
+          const silent = node.online && quietFor >= rule.minutes * MINUTE;
+          this.step(rule, target, now, silent, !silent, 0, undefined, {
+            site: node.site,
+            node: node.node,
+            message: `node ${target} online but no telemetry for ${Math.round(quietFor / MINUTE)} min`,
+          });
         }
       } else if (rule.kind === 'threshold' && rule.forMinutes > 0) {
         for (const [key, condition] of this.conditions) {

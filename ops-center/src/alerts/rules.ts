@@ -62,7 +62,25 @@ const outboxBacklogRule = z.strictObject({
   site,
 });
 
-export const ruleSchema = z.discriminatedUnion('kind', [thresholdRule, offlineRule, lampHoursRule, outboxBacklogRule]);
+/**
+ * A node that is connected (its retained state says online) but has sent no telemetry for `minutes`: a stuck
+ * driver or a dead bus behind a live gateway. Silence counts from the last telemetry or from the moment the node
+ * came online, whichever is later; an offline node is the `offline` rule's business.
+ */
+const silentRule = z.strictObject({
+  id: ruleId,
+  kind: z.literal('silent'),
+  minutes: z
+    .number()
+    .positive()
+    .max(7 * 24 * 60),
+  /** Kiosks send no telemetry at all, so only gateways are watched unless told otherwise. */
+  nodeKind: z.enum(['gateway', 'kiosk']).default('gateway'),
+  severity,
+  site,
+});
+
+export const ruleSchema = z.discriminatedUnion('kind', [thresholdRule, offlineRule, lampHoursRule, outboxBacklogRule, silentRule]);
 export type AlertRule = z.infer<typeof ruleSchema>;
 export type AlertRuleInput = z.input<typeof ruleSchema>;
 

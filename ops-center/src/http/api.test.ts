@@ -323,6 +323,30 @@ describe('ops-center HTTP API: accounts, roles, alerts, attendance, kiosk statis
     expect(JSON.stringify(await h.ops.store.intakeRecords({ from: 0, to: at(24) }))).not.toMatch(/Hoà|0901234567|Chữ/);
   });
 
+  it('raises and clears a "silent" alert for a gateway that stays connected but stops sending telemetry', async () => {
+    const rules = await admin('/api/alert-rules', {
+      method: 'PUT',
+      body: JSON.stringify([{ id: 'gateway-silent', kind: 'silent', minutes: 0.005 }]), // 300 ms
+    });
+    expect(rules.status).toBe(200);
+    await gw.publish('co2-1/telemetry', { ts: Date.now(), seq: 1, values: { co2: 600 } });
+    await expect.poll(() => h.ops.ingest.stats.stored).toBe(1);
+    await h.ops.tick();
+    expect(await (await viewer('/api/alerts?active=true')).json()).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await h.ops.tick();
+    expect(await (await viewer('/api/alerts?active=true')).json()).toEqual([
+      expect.objectContaining({ rule: 'gateway-silent', target: `${SITE}/gw-p101`, severity: 'warning' }),
+    ]);
+    await gw.publish('co2-1/telemetry', { ts: Date.now(), seq: 2, values: { co2: 610 } });
+    await expect.poll(() => h.ops.ingest.stats.stored).toBe(2);
+    await h.ops.tick();
+    expect(await (await viewer('/api/alerts?active=true')).json()).toEqual([]);
+    expect(await (await viewer('/api/alerts?active=false')).json()).toEqual([
+      expect.objectContaining({ rule: 'gateway-silent', clearedAt: expect.any(Number) }),
+    ]);
+  });
+
   it('shows seq gaps per node', async () => {
     for (const seq of [1, 2, 6]) await gw.publish('co2-1/telemetry', { ts: Date.now(), seq, values: { co2: 500 } });
     await expect.poll(async () => (await viewer('/api/gaps')).json()).toEqual([{ site: SITE, node: 'gw-p101', from: 3, to: 5 }]);
