@@ -1,11 +1,28 @@
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
 import { classifyScan, type ScanEvent, unreadableScan } from '../core/scan.js';
+import type { KioskNotice } from '../shared/kiosk-api.js';
 
 export type ScannerEvent =
   | { type: 'scan'; scan: ScanEvent }
   | { type: 'garbage'; reason: string }
   | { type: 'disconnected'; reason: string };
+
+/**
+ * Where a scanner's events go, the same in Electron (IPC) and browser mode (server-sent events): a scan to the
+ * page, garbage to the page as a notice (the citizen is asked to try again), a lost port to the journal only.
+ */
+export function routeScannerEvent(
+  event: ScannerEvent,
+  to: { scan(scan: ScanEvent): void; notice(notice: KioskNotice): void; problem(event: Exclude<ScannerEvent, { type: 'scan' }>): void },
+): void {
+  if (event.type === 'scan') {
+    to.scan(event.scan);
+    return;
+  }
+  to.problem(event);
+  if (event.type === 'garbage') to.notice({ kind: 'scan-unreadable' });
+}
 
 export interface ScanLineDecoderOptions {
   /** Longer than this without a terminator is garbage (a CCCD QR is ~150 bytes). */

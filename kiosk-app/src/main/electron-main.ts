@@ -3,7 +3,7 @@ import pino, { type Logger } from 'pino';
 import { startKioskBrowserMode } from '../browser/server.js';
 import { EnrolmentPrinting } from '../devices/enrolment-printing.js';
 import { HidQrScanner, type HidReportSource } from '../devices/hid-qr-scanner.js';
-import { type ScannerEvent, SerialQrScanner } from '../devices/qr-scanner.js';
+import { routeScannerEvent, type ScannerEvent, SerialQrScanner } from '../devices/qr-scanner.js';
 import { ReceiptPrinter } from '../devices/receipt-printer.js';
 import { KioskNode } from '../remote/kiosk-node.js';
 import { scheduleNightlyRestart } from '../remote/nightly-restart.js';
@@ -105,11 +105,12 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
     electron.app.relaunch();
     electron.app.exit(0);
   };
-  const onScanner = (event: ScannerEvent) => {
-    if (event.type === 'scan') return shell.sendScan(event.scan);
-    log.warn({ type: event.type, reason: event.reason }, 'QR scanner');
-    if (event.type === 'garbage') shell.sendNotice({ kind: 'scan-unreadable' });
-  };
+  const onScanner = (event: ScannerEvent) =>
+    routeScannerEvent(event, {
+      scan: shell.sendScan,
+      notice: shell.sendNotice,
+      problem: ({ type, reason }) => log.warn({ type, reason }, 'QR scanner'),
+    });
   if (config.scanner && 'path' in config.scanner) {
     const scanner = await SerialQrScanner.open(config.scanner).catch((error: Error) =>
       log.error({ err: error.message }, 'QR scanner unavailable'),

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_IDLE_TIMES, type IdleState, type IdleTimes, nextIdleState, secondsLeft } from '../core/idle-policy.js';
 import type { Catalog, Course, Procedure } from '../shared/content.js';
-import type { KioskApi, ScanEvent } from '../shared/kiosk-api.js';
+import type { KioskApi, KioskNotice, ScanEvent } from '../shared/kiosk-api.js';
 import { AttractScreen } from './AttractScreen.js';
+import { DeviceNotice } from './DeviceMessages.js';
 import { type Lang, STRINGS, type Strings } from './i18n.js';
 import { StatusBar } from './StatusBar.js';
 import { CourseBrowser, CourseDetail, SearchScreen } from './screens/courses.js';
@@ -41,7 +42,18 @@ const EMPTY: Catalog = { centers: [], courses: [], procedures: [], stale: true }
  * the session tree under a new key, clears storage and caches and tells the core, so nothing of one citizen
  * reaches the next.
  */
-export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; idleTimes?: IdleTimes }) {
+/** How long a device notice stays up unless the citizen touches OK (long enough for a slow reader). */
+export const NOTICE_DISMISS_MS = 20_000;
+
+export function App({
+  api,
+  idleTimes = DEFAULT_IDLE_TIMES,
+  noticeMs = NOTICE_DISMISS_MS,
+}: {
+  api: KioskApi;
+  idleTimes?: IdleTimes;
+  noticeMs?: number;
+}) {
   const [idle, setIdle] = useState<IdleState>({ name: 'attract' });
   const [now, setNow] = useState(() => Date.now());
   const [sessionKey, setSessionKey] = useState(0);
@@ -53,6 +65,9 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
   const [catalogError, setCatalogError] = useState<boolean | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
   const [scan, setScan] = useState<ScanEvent | undefined>();
+  // `id` restarts the auto-dismiss when the same notice comes again.
+  const [deviceNotice, setDeviceNotice] = useState<{ notice: KioskNotice; id: number } | undefined>();
+  const dismissNotice = useCallback(() => setDeviceNotice(undefined), []);
   const t = STRINGS[lang];
 
   const dispatch = useCallback(
@@ -99,6 +114,7 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
       setContrast(false);
       setNotice(undefined);
       setScan(undefined); // the last CCCD scan must not outlive the session
+      setDeviceNotice(undefined);
       setSessionKey((key) => key + 1);
       loadCatalog();
       dispatch({ type: 'wiped' });
@@ -117,6 +133,16 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
         if (event.kind === 'receipt' && sessionRef.current?.screen.name !== 'dossier')
           sessionRef.current?.go({ name: 'dossier', code: event.code });
         setScan(event);
+      }),
+    [api, dispatch],
+  );
+
+  useEffect(
+    () =>
+      api.onNotice((notice) => {
+        // Someone is at the scanner: an unreadable scan wakes the kiosk like a good one.
+        if (notice.kind === 'scan-unreadable') dispatch({ type: 'touch', now: Date.now() });
+        setDeviceNotice((previous) => ({ notice, id: (previous?.id ?? 0) + 1 }));
       }),
     [api, dispatch],
   );
@@ -155,6 +181,7 @@ export function App({ api, idleTimes = DEFAULT_IDLE_TIMES }: { api: KioskApi; id
           />
         }
       />
+      {deviceNotice && <DeviceNotice key={deviceNotice.id} notice={deviceNotice.notice} dismissMs={noticeMs} onDismiss={dismissNotice} />}
       {idle.name === 'warning' && (
         <div className="overlay">
           <div role="alertdialog" aria-modal="true" aria-labelledby="idle-title" aria-describedby="idle-body" className="dialog">

@@ -111,6 +111,25 @@ const vi = {
   fee: 'Học phí',
   schedule: 'Lịch học',
   done: 'Về trang chính',
+  receiptPrinting: 'Biên nhận đang được in. Vui lòng lấy biên nhận ở khe máy in.',
+  receiptReprinted: 'Đã in biên nhận. Vui lòng lấy biên nhận ở khe máy in.',
+  receiptProblem: {
+    'paper-out': 'Máy in đã hết giấy nên chưa in được biên nhận.',
+    'no-response': 'Máy in không phản hồi nên chưa in được biên nhận.',
+    unplugged: 'Máy in chưa được kết nối nên chưa in được biên nhận.',
+    failed: 'Chưa in được biên nhận.',
+  },
+  receiptSaved: 'Đăng ký của bạn đã được lưu, không cần đăng ký lại.',
+  reference: 'Mã đăng ký',
+  writeDown: 'Vui lòng ghi lại hoặc chụp ảnh mã này. Cán bộ trung tâm có thể tra cứu và in lại biên nhận cho bạn.',
+  reprint: 'In lại biên nhận',
+  gotIt: 'Đã hiểu',
+  notices: {
+    'scan-unreadable': 'Không đọc được mã vừa quét. Vui lòng giữ mã thẳng trước máy quét và thử lại.',
+    'navigation-refused': 'Trang đó không mở được trên ki-ốt này. Bạn vẫn có thể tiếp tục ở đây.',
+    'window-refused': 'Ki-ốt không mở cửa sổ mới. Bạn vẫn có thể tiếp tục ở đây.',
+    'permission-refused': 'Ki-ốt không dùng máy ảnh, micrô hay vị trí của bạn. Bạn vẫn có thể tiếp tục ở đây.',
+  },
 };
 
 export type Strings = typeof vi;
@@ -226,6 +245,25 @@ const en: Strings = {
   fee: 'Fee',
   schedule: 'Schedule',
   done: 'Back to home',
+  receiptPrinting: 'Your receipt is printing. Please take it from the printer.',
+  receiptReprinted: 'Your receipt has been printed. Please take it from the printer.',
+  receiptProblem: {
+    'paper-out': 'The printer is out of paper, so your receipt could not be printed.',
+    'no-response': 'The printer is not responding, so your receipt could not be printed.',
+    unplugged: 'The printer is not connected, so your receipt could not be printed.',
+    failed: 'Your receipt could not be printed.',
+  },
+  receiptSaved: 'Your enrolment is saved; there is no need to enrol again.',
+  reference: 'Enrolment reference',
+  writeDown: 'Please write this reference down or take a photo of it. The centre staff can look it up and print your receipt.',
+  reprint: 'Print the receipt again',
+  gotIt: 'OK',
+  notices: {
+    'scan-unreadable': 'The code could not be read. Please hold it steady in front of the scanner and try again.',
+    'navigation-refused': 'That page cannot be opened on this kiosk. You can carry on here.',
+    'window-refused': 'The kiosk does not open new windows. You can carry on here.',
+    'permission-refused': 'The kiosk does not use a camera, microphone or your location. You can carry on here.',
+  },
 };
 
 export const STRINGS: Record<Lang, Strings> = { vi, en };

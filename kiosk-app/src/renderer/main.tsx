@@ -8,7 +8,7 @@ import './kiosk.css';
 
 // Electron's preload exposes the API on window; in browser mode it is HTTP to the same origin.
 const api = (window as unknown as Record<string, KioskApi | undefined>)[KIOSK_API_KEY] ?? httpKioskApi();
-// Idle times may be shortened for demonstrations and tests: ?idle=ms&warning=ms.
+// Idle times and the notice's auto-dismiss may be shortened for demonstrations and tests: ?idle=ms&warning=ms&notice=ms.
 const query = new URLSearchParams(location.search);
 const idleTimes = {
   idleMs: Number(query.get('idle')) || DEFAULT_IDLE_TIMES.idleMs,
@@ -17,6 +17,6 @@ const idleTimes = {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App api={api} idleTimes={idleTimes} />
+    <App api={api} idleTimes={idleTimes} noticeMs={Number(query.get('notice')) || undefined} />
   </StrictMode>,
 );

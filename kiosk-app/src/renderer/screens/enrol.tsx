@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import type { QrMatrix } from '../../shared/kiosk-api.js';
+import type { QrMatrix, ReceiptOutcome } from '../../shared/kiosk-api.js';
 import type { SessionContext } from '../App.js';
+import { ReceiptPanel } from '../DeviceMessages.js';
 import { Keyboard } from '../Keyboard.js';
 import { newKey } from '../keys.js';
 
@@ -21,6 +22,8 @@ export function EnrolScreen({ context, id }: { context: SessionContext; id: stri
   const [focus, setFocus] = useState<Field>('fullName');
   const [problem, setProblem] = useState<string | undefined>();
   const [sent, setSent] = useState<'delivered' | 'queued' | undefined>();
+  // Present when the kiosk has a receipt printer: whether the confirmation came out.
+  const [receipt, setReceipt] = useState<ReceiptOutcome | undefined>();
   const [busy, setBusy] = useState(false);
   const [qr, setQr] = useState<QrMatrix | undefined>();
   const key = useRef(newKey('enrol'));
@@ -44,6 +47,7 @@ export function EnrolScreen({ context, id }: { context: SessionContext; id: stri
         <p role="status" className="success">
           {sent === 'delivered' ? t.enrolDone : t.enrolQueued}
         </p>
+        {receipt && <ReceiptPanel api={api} enrolmentKey={key.current} outcome={receipt} />}
         <button type="button" className="primary" onClick={() => go({ name: 'home' })}>
           {t.done}
         </button>
@@ -69,8 +73,10 @@ export function EnrolScreen({ context, id }: { context: SessionContext; id: stri
           ...(cccd ? { cccdNumber: cccd.number, dateOfBirth: cccd.dateOfBirth } : {}),
         },
       });
-      if (result.ok) setSent(result.delivered ? 'delivered' : 'queued');
-      else setProblem(result.field === 'phone' ? t.needPhone : result.field === 'fullName' ? t.needName : t.error);
+      if (result.ok) {
+        setReceipt(result.receipt);
+        setSent(result.delivered ? 'delivered' : 'queued');
+      } else setProblem(result.field === 'phone' ? t.needPhone : result.field === 'fullName' ? t.needName : t.error);
     } catch {
       setProblem(t.error);
     } finally {
