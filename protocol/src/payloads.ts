@@ -72,6 +72,8 @@ export const healthPayload = z.strictObject({
   rssBytes: z.number().int().nonnegative(),
   outboxDepth: z.number().int().nonnegative(),
   rates: z.record(z.string(), z.number().nonnegative()),
+  /** Optional: the node's own peripherals (a kiosk's printer and scanner), available or not and why. */
+  devices: z.record(deviceId, z.strictObject({ available: z.boolean(), reason: z.string().max(200).optional() })).optional(),
 });
 
 export const cmdPayload = z.strictObject({

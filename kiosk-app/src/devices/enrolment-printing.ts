@@ -13,8 +13,6 @@ export interface EnrolmentPrintingOptions {
   encoding: TextEncoding;
   /** A printer problem, for the technician (the citizen is told through the outcome). */
   onProblem(error: PrinterError | Error): void;
-  /** A receipt came out: the printer is fine again. */
-  onPrinted?(): void;
   now?: () => number;
 }
 
@@ -88,7 +86,6 @@ export class EnrolmentPrinting {
     try {
       await this.options.printer.print(last.job);
       last.printed = true;
-      this.options.onPrinted?.();
       return { printed: true };
     } catch (error) {
       return this.failed(error as Error);

@@ -39,15 +39,21 @@ export class ReceiptPrinter {
   ) {}
 
   static async open(options: ReceiptPrinterOptions): Promise<ReceiptPrinter> {
+    const printer = ReceiptPrinter.detached(options);
+    try {
+      await new Promise<void>((resolve, reject) => printer.port.open((error) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      throw new PrinterError('unplugged', `receipt printer at ${options.path} cannot be opened: ${(error as Error).message}`);
+    }
+    return printer;
+  }
+
+  /** A printer not opened yet (absent at start): each job or status request tries to open it. */
+  static detached(options: ReceiptPrinterOptions): ReceiptPrinter {
     const { path, baudRate = 9600, statusTimeoutMs = 1000 } = options;
     if (!Number.isInteger(baudRate) || baudRate <= 0)
       throw new TypeError(`receipt printer baudRate must be a positive integer, got ${baudRate}`);
     const port = new SerialPort({ path, baudRate, autoOpen: false });
-    try {
-      await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
-    } catch (error) {
-      throw new PrinterError('unplugged', `receipt printer at ${path} cannot be opened: ${(error as Error).message}`);
-    }
     port.on('error', () => undefined);
     return new ReceiptPrinter(port, path, statusTimeoutMs);
   }

@@ -1,15 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import pino, { type Logger } from 'pino';
 import { startKioskBrowserMode } from '../browser/server.js';
-import { EnrolmentPrinting } from '../devices/enrolment-printing.js';
-import { HidQrScanner, type HidReportSource } from '../devices/hid-qr-scanner.js';
-import { routeScannerEvent, type ScannerEvent, SerialQrScanner } from '../devices/qr-scanner.js';
-import { ReceiptPrinter } from '../devices/receipt-printer.js';
+import { DeviceAvailabilities } from '../devices/availability.js';
+import { routeScannerEvent, type ScannerEvent } from '../devices/qr-scanner.js';
 import { KioskNode } from '../remote/kiosk-node.js';
 import { scheduleNightlyRestart } from '../remote/nightly-restart.js';
 import { loadKioskConfig, readPassword } from './config.js';
 import type { AppLike, IpcMainLike, PermissionSessionLike, PowerSaveBlockerLike } from './electron-types.js';
 import { httpKioskBackend } from './http-backend.js';
+import { openPrinter, openScanner, peripheralsOf } from './kiosk-devices.js';
 import { type KioskWindowLike, startKioskShell } from './shell.js';
 import { kioskVersion } from './version.js';
 import type { KioskWindowOptions } from './window-options.js';
@@ -42,22 +41,10 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
   const stop = async () => {
     for (const close of closers.reverse()) await close();
   };
-  let printing: EnrolmentPrinting | undefined;
-  if (config.printer) {
-    const printer = await ReceiptPrinter.open(config.printer).catch((error: Error) => {
-      log.error({ err: error.message }, 'receipt printer unavailable');
-    });
-    if (printer) {
-      closers.push(() => printer.close());
-      const { encoding, codeTable } = config.printer;
-      printing = new EnrolmentPrinting({
-        printer,
-        encoding: encoding === 'ascii' ? { kind: 'ascii' } : { kind: 'windows-1258', codeTable },
-        // The citizen is told through the submission's answer (the confirmation screen); the technician here.
-        onProblem: (error) => log.warn({ err: error.message }, 'enrolment receipt not printed'),
-      });
-    }
-  }
+  // The printer and scanner: usable or not, reported in health and on `{device}/availability`.
+  const devices = new DeviceAvailabilities();
+  const printer = config.printer ? await openPrinter(config.printer, devices, log) : undefined;
+  if (printer) closers.push(() => printer.close());
   const core = await startKioskBrowserMode({
     contentApiUrl: config.contentApiUrl,
     dataDir: config.dataDir,
@@ -65,7 +52,7 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
     host: '127.0.0.1',
     kioskId: config.node,
     ...(config.phoneUrl ? { phoneUrl: config.phoneUrl } : {}),
-    ...(printing ? { printing } : {}),
+    ...(printer ? { printing: printer.printing } : {}),
     log,
   });
   closers.push(() => core.stop());
@@ -111,22 +98,9 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
       notice: shell.sendNotice,
       problem: ({ type, reason }) => log.warn({ type, reason }, 'QR scanner'),
     });
-  if (config.scanner && 'path' in config.scanner) {
-    const scanner = await SerialQrScanner.open(config.scanner).catch((error: Error) =>
-      log.error({ err: error.message }, 'QR scanner unavailable'),
-    );
-    scanner?.on('event', onScanner);
-    if (scanner) closers.push(() => scanner.close());
-  } else if (config.scanner) {
-    const { vendorId, productId } = config.scanner.hid;
-    try {
-      const { HID } = (await import('node-hid')) as { HID: new (vendorId: number, productId: number) => HidReportSource };
-      const scanner = new HidQrScanner(new HID(vendorId, productId));
-      scanner.on('event', onScanner);
-      closers.push(() => scanner.close());
-    } catch (error) {
-      log.error({ err: (error as Error).message, vendorId, productId }, 'HID QR scanner unavailable');
-    }
+  if (config.scanner) {
+    const closeScanner = await openScanner(config.scanner, devices, log, onScanner);
+    if (closeScanner) closers.push(closeScanner);
   }
   // When the catalog was last fetched, for health; refreshed each minute from the core's snapshot.
   let lastSyncAt: number | undefined;
@@ -147,6 +121,7 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
       ...(config.mqtt.passwordFile ? { password: readPassword(config.mqtt.passwordFile) } : {}),
       version,
       log,
+      devices: peripheralsOf(config),
       actions: {
         reload: () => shell.reload(),
         restart,
@@ -172,7 +147,13 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
         rendererCrashes: shell.recovery.crashes,
         rendererRestarts: shell.memory.restarts,
         ...(lastSyncAt !== undefined ? { lastSyncAt } : {}),
+        devices: devices.snapshot(),
       }),
+    });
+    // A printer running out of paper shows in the ops-center at once, not at the next health tick.
+    devices.on('change', (device, availability) => {
+      node.publishAvailability(device, availability);
+      node.publishHealth();
     });
     closers.push(() => node.stop());
     await node.start().catch((error: Error) => log.error({ err: error.message }, 'remote management unavailable'));

@@ -1,6 +1,7 @@
 import { type BirthPayload, type CmdResultPayload, decodeMessage, encodeMessage, type NodeAddress, type Topic } from '@lophoc/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { DeviceAvailability } from '../devices/availability.js';
 import { KIOSK_DEVICE, type KioskActions, MAX_SCREENSHOT_BYTES, parseCommand } from './kiosk-commands.js';
 
 /** Self-stats of the kiosk, sampled when health is published. */
@@ -11,6 +12,8 @@ export interface KioskHealth {
   rendererRestarts: number;
   /** When the catalog was last fetched; undefined if never. */
   lastSyncAt?: number;
+  /** The printer and scanner by device id (those configured): usable or not, and why. */
+  devices?: Record<string, DeviceAvailability>;
 }
 
 export interface KioskNodeOptions extends NodeAddress {
@@ -103,7 +106,22 @@ export class KioskNode {
     await client.subscribeAsync(`lophoc/v1/${this.options.site}/${this.options.node}/cmd`, { qos: 1 });
     await client.publishAsync(birth.topic, birth.payload, { qos: 1, retain: true });
     await client.publishAsync(state.topic, state.payload, { qos: 1, retain: true });
+    for (const [device, availability] of Object.entries(this.options.health().devices ?? {}))
+      this.publishAvailability(device, availability);
     this.publishHealth();
+  }
+
+  /**
+   * A peripheral became usable or not (DESIGN §3 `{device}/availability`, retained): the ops-center shows it per
+   * device of the birth message. Health carries the same in `devices`.
+   */
+  publishAvailability(device: string, availability: DeviceAvailability): void {
+    if (!this.client?.connected) return;
+    const message = encodeMessage(
+      { kind: 'availability', site: this.options.site, node: this.options.node, device },
+      { v: 1, online: availability.available, ts: this.now(), ...(availability.reason ? { reason: availability.reason } : {}) },
+    );
+    this.client.publish(message.topic, message.payload, { qos: 1, retain: true });
   }
 
   publishHealth(): void {
@@ -120,6 +138,7 @@ export class KioskNode {
       rssBytes: Math.round(health.rssBytes),
       outboxDepth: health.outboxDepth,
       rates,
+      ...(health.devices && Object.keys(health.devices).length > 0 ? { devices: health.devices } : {}),
     });
     this.client.publish(message.topic, message.payload, { qos: 0 });
   }
