@@ -137,11 +137,15 @@ export function App({
     [api, dispatch],
   );
 
+  const idleRef = useRef(idle);
+  idleRef.current = idle;
   useEffect(
     () =>
       api.onNotice((notice) => {
-        // Someone is at the scanner: an unreadable scan wakes the kiosk like a good one.
+        // Someone is at the scanner: an unreadable scan wakes the kiosk like a good one. Anything else while
+        // nobody is there would greet the next citizen with a stale message.
         if (notice.kind === 'scan-unreadable') dispatch({ type: 'touch', now: Date.now() });
+        else if (idleRef.current.name === 'attract' || idleRef.current.name === 'wipe') return;
         setDeviceNotice((previous) => ({ notice, id: (previous?.id ?? 0) + 1 }));
       }),
     [api, dispatch],
