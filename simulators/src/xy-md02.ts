@@ -5,6 +5,8 @@ import { ModbusRtuSlave } from './modbus/rtu-slave.js';
  * XY-MD02 (SHT20) temperature and humidity sensor, Modbus RTU 9600 8N1 (vectors README, "Modbus RTU").
  * Input registers: 0x0001 temperature (signed, ×0.1 °C), 0x0002 relative humidity (×0.1 %RH).
  * Holding registers: 0x0101 unit id, 0x0102 baud-rate code, 0x0103 temperature correction, 0x0104 humidity correction.
+ * Writes (functions 06 and 16): unit id 1..247, baud code 0..2 (9600, 14400, 19200), corrections −10.0..10.0
+ * (signed, ×0.1); anything else is refused with exception 03. Unit id and baud rate take effect after a power cycle.
  */
 export class XyMd02State {
   temperatureC = 30.5;
@@ -34,6 +36,28 @@ export class XyMd02State {
         return this.humidityCorrection & 0xffff;
       default:
         return undefined;
+    }
+  }
+
+  writeHolding(address: number, value: number): boolean {
+    const signed = value >= 0x8000 ? value - 0x10000 : value;
+    switch (address) {
+      case 0x0101:
+        if (value < 1 || value > 247) return false;
+        this.unitId = value;
+        return true;
+      case 0x0102:
+        if (value > 2) return false;
+        this.baudCode = value;
+        return true;
+      case 0x0103:
+      case 0x0104:
+        if (signed < -100 || signed > 100) return false;
+        if (address === 0x0103) this.temperatureCorrection = signed;
+        else this.humidityCorrection = signed;
+        return true;
+      default:
+        return false;
     }
   }
 }

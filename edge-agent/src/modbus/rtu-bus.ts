@@ -110,9 +110,24 @@ export class ModbusRtuBus extends EventEmitter<BusEvents> {
     return this.enqueue(request.unitId, async (client) => {
       client.setID(request.unitId);
       client.setTimeout(request.timeoutMs);
-      if (request.function === 'coil') await client.writeCoil(request.address, request.words[0] !== 0);
-      else if (request.words.length === 1) await client.writeRegister(request.address, request.words[0]!);
-      else await client.writeRegisters(request.address, request.words);
+      // modbus-serial checks the reply's CRC, unit and function but not what it echoes: a device that stored
+      // something else (or answered another request) must fail the command, not pass it.
+      const expected = (what: string, got: unknown, want: unknown) => {
+        if (got !== want) throw new Error(`unit ${request.unitId} echoed ${what} ${String(got)}, expected ${String(want)}`);
+      };
+      if (request.function === 'coil') {
+        const reply = await client.writeCoil(request.address, request.words[0] !== 0);
+        expected('coil address', reply.address, request.address);
+        expected('coil state', reply.state, request.words[0] !== 0);
+      } else if (request.words.length === 1) {
+        const reply = await client.writeRegister(request.address, request.words[0]!);
+        expected('register address', reply.address, request.address);
+        expected('register value', reply.value, request.words[0]! & 0xffff);
+      } else {
+        const reply = await client.writeRegisters(request.address, request.words);
+        expected('register address', reply.address, request.address);
+        expected('register count', reply.length, request.words.length);
+      }
     }) as Promise<void>;
   }
 

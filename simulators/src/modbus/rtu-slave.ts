@@ -9,7 +9,7 @@ export interface RegisterBank {
   readInput?(address: number): number | undefined;
   /** Function 03. */
   readHolding?(address: number): number | undefined;
-  /** Function 06. Returns false to refuse the value (exception 03). */
+  /** Functions 06 and 16 (one call per register). Returns false to refuse the value (exception 03). */
   writeHolding?(address: number, value: number): boolean;
 }
 
@@ -29,8 +29,9 @@ export interface RtuSlaveStats {
   otherUnits: number;
 }
 
-/** Request length per function code: the functions a sensor answers all have 8-byte requests. */
-const REQUEST_LENGTH: Record<number, number> = { 3: 8, 4: 8, 6: 8 };
+/** Request length per function code: 8 bytes, except 16 (write multiple), whose byte count is at offset 6. */
+const requestLength = (buffer: Buffer): number | undefined => (buffer[1] === 0x10 ? (buffer.length < 7 ? undefined : 9 + buffer[6]!) : 8);
+const MAX_REGISTERS_PER_WRITE = 123; // Modbus Application Protocol §6.12
 const MAX_REGISTERS_PER_READ = 125; // Modbus Application Protocol §6.3/§6.4
 
 /**
@@ -57,8 +58,8 @@ export class ModbusRtuSlave {
   private receive(chunk: Buffer): void {
     this.buffer = Buffer.concat([this.buffer, chunk]);
     while (this.buffer.length >= 2) {
-      const length = REQUEST_LENGTH[this.buffer[1]!] ?? 8;
-      if (this.buffer.length < length) return;
+      const length = requestLength(this.buffer);
+      if (length === undefined || this.buffer.length < length) return;
       const frame = this.buffer.subarray(0, length);
       if (!hasValidCrc(frame)) {
         this.stats.crcErrors++;
@@ -108,7 +109,16 @@ export class ModbusRtuSlave {
     }
     if (fn === 0x06 && registers.writeHolding) {
       const ok = registers.writeHolding(frame.readUInt16BE(2), frame.readUInt16BE(4));
-      return ok ? frame.subarray(0, 6) : exception(ModbusException.illegalDataAddress);
+      return ok ? frame.subarray(0, 6) : exception(ModbusException.illegalDataValue);
+    }
+    if (fn === 0x10 && registers.writeHolding) {
+      const start = frame.readUInt16BE(2);
+      const count = frame.readUInt16BE(4);
+      if (count < 1 || count > MAX_REGISTERS_PER_WRITE || frame[6] !== count * 2) return exception(ModbusException.illegalDataValue);
+      for (let i = 0; i < count; i++) {
+        if (!registers.writeHolding(start + i, frame.readUInt16BE(7 + i * 2))) return exception(ModbusException.illegalDataValue);
+      }
+      return frame.subarray(0, 6);
     }
     return exception(ModbusException.illegalFunction);
   }
