@@ -8,6 +8,7 @@ import { AlertEngine } from './alerts/engine.js';
 import { WebhookNotifier } from './alerts/webhook.js';
 import { addUser } from './auth/users.js';
 import { Commands } from './commands/commands.js';
+import { loadCommandSpecs } from './commands/specs.js';
 import { type ContentApiOptions, registerContentApi } from './content/index.js';
 import { loadSitesFile } from './fleet/sites-file.js';
 import type { OpsContext } from './http/context.js';
@@ -120,7 +121,7 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
       log: log.child({ part: 'ingest' }),
     });
     const running = ingest;
-    const dispatcher = new Commands({ store, publisher: running, log: log.child({ part: 'commands' }) });
+    const dispatcher = new Commands({ store, publisher: running, log: log.child({ part: 'commands' }), specs: await loadCommandSpecs() });
     commands = dispatcher;
     running.on('latest', (values) => live.send('latest', values));
     running.on('written', (result) => {

@@ -7,6 +7,7 @@ const projector = [
     profile: 'epson-escvp21',
     exposes: [
       { name: 'power_on', kind: 'command' as const },
+      { name: 'set_input', kind: 'command' as const },
       { name: 'lamp_hours', kind: 'reading' as const },
     ],
   },
@@ -52,6 +53,71 @@ describe('commands to devices on a real broker', () => {
     expect(audit[0]).toMatchObject({ action: 'command', user: 'admin', target: 'ttht-cho-lon/gw-p101/pj-1' });
   });
 
+  it("checks parameters against the device's profile, naming the parameter, and sends valid ones", async () => {
+    const target = { site: 'ttht-cho-lon', node: 'gw-p101', device: 'pj-1', method: 'set_input' };
+    const refusals = [
+      [{ source: '99' }, 'set_input on pj-1: parameter source must be one of 10, 11, 14, 20, 30, 41, 42, 52, 53, A0, got "99"'],
+      [{}, 'set_input on pj-1: parameter source is required'],
+      [{ source: '30', volume: 3 }, 'set_input on pj-1: unknown parameter volume (takes: source)'],
+    ] as const;
+    for (const [params, error] of refusals) {
+      const response = await send({ ...target, params });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error });
+    }
+    expect(await (await api('/api/commands')).json()).toEqual([]);
+    const ok = await send({ ...target, params: { source: '30' } });
+    expect(ok.status).toBe(201);
+    await expect.poll(() => gw.commands.map((c) => c.params)).toEqual([{ source: '30' }]);
+    const specs = (await (await api('/api/command-specs')).json()) as Record<string, Record<string, unknown>>;
+    expect(specs['epson-escvp21']?.set_input).toMatchObject({ params: { source: { type: 'enum', required: true } } });
+    expect(specs['lophoc-kiosk']?.screenshot).toMatchObject({ params: { maxWidth: { type: 'integer', min: 160, max: 1920 } } });
+  });
+
+  it("keeps a kiosk's screenshot of the largest size the kiosk sends, serves it, and keeps only its size in the command", async () => {
+    const kiosk = await h.connectNode('kiosk-1');
+    await kiosk.publish(
+      'birth',
+      {
+        ts: Date.now(),
+        kind: 'kiosk',
+        version: '0.1.0',
+        devices: [{ id: 'kiosk', profile: 'lophoc-kiosk', exposes: [{ name: 'screenshot', kind: 'command' }] }],
+      },
+      true,
+    );
+    await kiosk.state(true);
+    await expect.poll(async () => (await h.ops.store.nodes()).find((n) => n.node === 'kiosk-1')?.online).toBe(true);
+    const target = { site: 'ttht-cho-lon', node: 'kiosk-1', device: 'kiosk', method: 'screenshot' };
+    const tooWide = await send({ ...target, params: { maxWidth: 5000 } });
+    expect(await tooWide.json()).toEqual({ error: 'screenshot on kiosk: parameter maxWidth must be at most 1920, got 5000' });
+    // kiosk-app's MAX_SCREENSHOT_BYTES (180 KiB) inside cmd/result, base64: just under the 256 KiB payload bound.
+    const image = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(180 * 1024 - 8, 0x5a)]);
+    const shots = [image, Buffer.from('not a png at all')];
+    for (const bytes of shots) {
+      const command = (await (await send({ ...target, params: { maxWidth: 800 } })).json()) as { id: string };
+      await expect.poll(() => kiosk.commands.at(-1)?.id).toBe(command.id);
+      await kiosk.publish('cmd/result', {
+        id: command.id,
+        ok: true,
+        result: { mime: 'image/png', base64: bytes.toString('base64') },
+        ts: Date.now(),
+      });
+      await expect.poll(async () => ((await (await api(`/api/commands/${command.id}`)).json()) as { status: string }).status).toBe('done');
+    }
+    // Newest first: the fake PNG is not kept and does not replace the real one.
+    const [fake, real] = (await (await api('/api/commands?node=kiosk-1')).json()) as { result: unknown }[];
+    expect(real!.result).toEqual({ mime: 'image/png', bytes: 180 * 1024, screenshot: true });
+    expect(fake!.result).toEqual({ mime: 'image/png', bytes: 16, screenshot: false, error: 'not a PNG or JPEG image' });
+    const served = await api('/api/screenshots/ttht-cho-lon/kiosk-1');
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer()).equals(image)).toBe(true);
+    expect(await (await api('/api/screenshots')).json()).toEqual([
+      expect.objectContaining({ site: 'ttht-cho-lon', node: 'kiosk-1', device: 'kiosk', mime: 'image/png', bytes: 180 * 1024 }),
+    ]);
+    expect((await api('/api/screenshots/ttht-cho-lon/kiosk-2')).status).toBe(404);
+  });
+
   it('marks a refused command failed with the device error', async () => {
     const command = (await (await send({ site: 'ttht-cho-lon', node: 'gw-p101', device: 'pj-1', method: 'power_on' })).json()) as {
       id: string;
@@ -94,7 +160,7 @@ describe('commands to devices on a real broker', () => {
       [
         { site: 'ttht-cho-lon', node: 'gw-p101', device: 'pj-1', method: 'self-destruct' },
         400,
-        'device pj-1 has no command "self-destruct"; it offers power_on',
+        'device pj-1 has no command "self-destruct"; it offers power_on, set_input',
       ],
       [
         { site: 'ttht-cho-lon', node: 'gw-p101', device: 'pj-1', method: 'power-on', ttlSeconds: 0 },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { encodeMessage, isValidId } from '@lophoc/protocol';
 import type { Logger } from 'pino';
 import type { CommandRecord, Store, WriteResult } from '../store/store.js';
+import { type CommandSpecs, checkParams, describeProblem, specOf } from './params.js';
 
 export interface CommandRequest {
   site: string;
@@ -29,6 +30,8 @@ export interface Publisher {
 }
 
 const MAX_TTL_SECONDS = 7 * 24 * 3600;
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
 
 /**
  * Commands to devices (DESIGN §3 `cmd`, `cmd/result`): sent at once to an online node, queued for an offline
@@ -46,7 +49,12 @@ export class Commands {
     return run;
   }
 
-  constructor(private readonly options: { store: Store; publisher: Publisher; log: Logger }) {}
+  constructor(private readonly options: { store: Store; publisher: Publisher; log: Logger; specs?: CommandSpecs }) {}
+
+  /** Parameters of each profile's commands (device-profiles), by profile id and command name. */
+  get specs(): CommandSpecs {
+    return this.options.specs ?? {};
+  }
 
   /** Resolves when every operation started so far has finished (before the store closes). */
   async settled(): Promise<void> {
@@ -76,6 +84,12 @@ export class Commands {
     // Birth messages name commands in snake_case (edge-agent); profiles may spell them with hyphens.
     if (target.commands && !target.commands.includes(method.replaceAll('-', '_'))) {
       throw new CommandError(400, `device ${device} has no command ${JSON.stringify(method)}; it offers ${target.commands.join(', ')}`);
+    }
+    // Checked here as the edge checks it, so a bad value is refused at once instead of failing on the device.
+    const spec = specOf(this.specs, target.profile, method);
+    const problems = spec ? checkParams(spec, params) : [];
+    if (problems.length) {
+      throw new CommandError(400, `${method} on ${device}: ${problems.map((problem) => describeProblem(problem, params)).join('; ')}`);
     }
     const command: CommandRecord = {
       id: randomUUID(),
@@ -112,10 +126,11 @@ export class Commands {
       if (command.status === 'done' || command.status === 'failed') continue; // a repeated result (QoS 1)
       const status = update.ok ? 'done' : 'failed';
       this.stats[status]++;
+      const result = update.ok ? await this.keepScreenshot(command, update.result, update.ts) : update.result;
       const change = {
         status,
         finishedAt: update.ts,
-        ...(update.result !== undefined ? { result: update.result } : {}),
+        ...(result !== undefined ? { result } : {}),
         ...(update.error ? { error: update.error } : {}),
       } as const;
       await this.options.store.updateCommand(command.id, change);
@@ -127,6 +142,28 @@ export class Commands {
       }
     }
     return changed;
+  }
+
+  /**
+   * A kiosk answers `screenshot` with `{mime, base64}` (kiosk-app src/remote/kiosk-node.ts). The image is kept as
+   * the node's latest screenshot and the command's result keeps only `{mime, bytes, screenshot: true}`, so
+   * command lists and live updates do not carry a quarter megabyte each.
+   */
+  private async keepScreenshot(command: CommandRecord, result: unknown, ts: number): Promise<unknown> {
+    if (command.method !== 'screenshot' || typeof result !== 'object' || result === null) return result;
+    const { mime, base64 } = result as { mime?: unknown; base64?: unknown };
+    if (typeof base64 !== 'string') return result;
+    const image = Buffer.from(base64, 'base64');
+    const kind = image.subarray(0, 4).equals(PNG_MAGIC) ? 'image/png' : image.subarray(0, 3).equals(JPEG_MAGIC) ? 'image/jpeg' : undefined;
+    if (!kind || kind !== mime) {
+      this.options.log.warn({ id: command.id, mime }, 'screenshot result is not the PNG or JPEG it says; not kept');
+      return { mime, bytes: image.length, screenshot: false, error: 'not a PNG or JPEG image' };
+    }
+    await this.options.store.saveScreenshot(
+      { site: command.site, node: command.node, device: command.device, commandId: command.id, mime: kind, ts },
+      image,
+    );
+    return { mime: kind, bytes: image.length, screenshot: true };
   }
 
   /**

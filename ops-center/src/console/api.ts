@@ -86,6 +86,7 @@ export interface Command {
   method: string;
   status: CommandStatus;
   createdAt: number;
+  finishedAt?: number;
   expiresAt: number;
   by: string;
   result?: unknown;
@@ -116,6 +117,16 @@ export interface KioskDayStats {
   feedback: number;
   ratings: number;
   averageRating?: number;
+}
+
+export interface ScreenshotMeta {
+  site: string;
+  node: string;
+  device: string;
+  commandId: string;
+  mime: string;
+  bytes: number;
+  ts: number;
 }
 
 export interface SeqGap {

@@ -76,6 +76,18 @@ const text = {
   kioskUnassigned: { vi: 'Kiosk chưa gắn với điểm nào', en: 'Kiosks not assigned to a site' },
   averageRating: { vi: 'Điểm trung bình', en: 'Average rating' },
   noKiosk: { vi: 'Chưa có số liệu kiosk.', en: 'No kiosk data yet.' },
+  optional: { vi: 'không bắt buộc', en: 'optional' },
+  choose: { vi: '— Chọn —', en: '— Choose —' },
+  sendCommand: { vi: 'Gửi lệnh', en: 'Send command' },
+  cancel: { vi: 'Hủy', en: 'Cancel' },
+  commandParams: { vi: 'Tham số lệnh', en: 'Command parameters' },
+  commandOutcome: { vi: 'Kết quả lệnh', en: 'Command outcome' },
+  screenshotOf: { vi: 'Ảnh màn hình', en: 'Screenshot of' },
+  capturedAt: { vi: 'chụp lúc', en: 'captured at' },
+  noScreenshot: {
+    vi: 'Chưa có ảnh màn hình. Bấm “Chụp màn hình” để xem kiosk đang hiển thị gì.',
+    en: 'No screenshot yet. Press “Screenshot” to see what the kiosk shows.',
+  },
   login: { vi: 'Đăng nhập', en: 'Log in' },
   logout: { vi: 'Đăng xuất', en: 'Log out' },
   username: { vi: 'Tên đăng nhập', en: 'Username' },
@@ -115,7 +127,25 @@ const commandNames: Record<string, Record<Language, string>> = {
   power_off: { vi: 'Tắt nguồn', en: 'Power off' },
   'power-on': { vi: 'Bật nguồn', en: 'Power on' },
   'power-off': { vi: 'Tắt nguồn', en: 'Power off' },
+  set_input: { vi: 'Chọn nguồn vào', en: 'Select input' },
+  av_mute: { vi: 'Tắt hình/tiếng', en: 'AV mute' },
+  screenshot: { vi: 'Chụp màn hình', en: 'Screenshot' },
+  reload: { vi: 'Tải lại', en: 'Reload' },
+  restart: { vi: 'Khởi động lại', en: 'Restart' },
+  sync_now: { vi: 'Đồng bộ ngay', en: 'Sync now' },
+  'sync-now': { vi: 'Đồng bộ ngay', en: 'Sync now' },
 };
+
+const paramNames: Record<string, Record<Language, string>> = {
+  source: { vi: 'Nguồn vào', en: 'Input source' },
+  input: { vi: 'Cổng vào', en: 'Input' },
+  state: { vi: 'Trạng thái', en: 'State' },
+  maxWidth: { vi: 'Chiều rộng ảnh (px)', en: 'Image width (px)' },
+};
+
+export function paramLabel(name: string, language: Language): string {
+  return paramNames[name]?.[language] ?? name;
+}
 
 export function t(key: TextKey, language: Language): string {
   return text[key][language];

@@ -10,6 +10,7 @@ const query = (name: string, description: string, required = false, schema: obje
   description,
   schema,
 });
+const path = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
 const role = (r: 'viewer' | 'operator' | 'admin') => ({ 'x-role': r, security: [{ session: [] }] });
 const list = (items: object) => ({ type: 'array', items });
 
@@ -239,6 +240,28 @@ export const openApiDocument = {
         ...role('viewer'),
         parameters: [query('day', 'YYYY-MM-DD'), query('site', 'site id')],
         responses: { 200: { description: 'text/csv' }, 400: error },
+      },
+    },
+    '/api/command-specs': {
+      get: {
+        summary: "Parameters of each device profile's commands (type, min/max, enum values, required), by profile and command",
+        ...role('viewer'),
+        responses: { 200: ok('Command specs by profile id and command name', { type: 'object' }) },
+      },
+    },
+    '/api/screenshots': {
+      get: {
+        summary: "Each kiosk's latest screenshot (from the screenshot command): site, node, command id, mime, bytes, when",
+        ...role('viewer'),
+        responses: { 200: ok('Screenshots', list({ type: 'object' })) },
+      },
+    },
+    '/api/screenshots/{site}/{node}': {
+      get: {
+        summary: "The kiosk's latest screenshot as an image (PNG or JPEG)",
+        ...role('viewer'),
+        parameters: [path('site', 'site id'), path('node', 'node id')],
+        responses: { 200: { description: 'image/png or image/jpeg' }, 400: error, 404: error },
       },
     },
     '/api/kiosk-stats': {

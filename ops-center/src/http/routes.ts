@@ -119,6 +119,19 @@ export function registerRoutes(app: FastifyInstance, context: OpsContext): void 
       node: idParam(node, 'node', true),
     });
   });
+  app.get('/api/command-specs', viewer, async () => commands.specs);
+  app.get('/api/screenshots', viewer, async () => store.screenshots());
+  app.get<{ Params: { site: string; node: string } }>('/api/screenshots/:site/:node', viewer, async (request, reply) => {
+    const site = idParam(request.params.site, 'site');
+    const node = idParam(request.params.node, 'node');
+    const shot = await store.screenshot(site, node);
+    if (!shot) return reply.code(404).send({ error: `no screenshot of ${site}/${node} yet; send the kiosk a screenshot command` });
+    return reply
+      .type(shot.meta.mime)
+      .header('cache-control', 'no-store')
+      .header('last-modified', new Date(shot.meta.ts).toUTCString())
+      .send(shot.image);
+  });
   app.get<{ Params: { id: string } }>('/api/commands/:id', viewer, async (request, reply) => {
     const command = await store.command(request.params.id);
     return command ?? reply.code(404).send({ error: `no command ${request.params.id}` });

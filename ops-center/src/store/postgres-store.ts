@@ -12,6 +12,7 @@ import type {
   LatestValue,
   NodeSummary,
   Role,
+  ScreenshotMeta,
   SeqGap,
   SeriesPoint,
   SeriesQuery,
@@ -57,6 +58,10 @@ const SCHEMA = `
     PRIMARY KEY (kind, key)
   );
   CREATE INDEX IF NOT EXISTS kiosk_intake_by_ts ON kiosk_intake (ts);
+  CREATE TABLE IF NOT EXISTS screenshots (
+    site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, command_id TEXT NOT NULL, mime TEXT NOT NULL,
+    ts BIGINT NOT NULL, image BYTEA NOT NULL, PRIMARY KEY (site, node)
+  );
   CREATE TABLE IF NOT EXISTS nodes (
     site TEXT NOT NULL, node TEXT NOT NULL, online BOOLEAN NOT NULL DEFAULT false, version TEXT, birth JSONB,
     last_seen BIGINT NOT NULL, since BIGINT, outbox_depth BIGINT, PRIMARY KEY (site, node)
@@ -535,6 +540,32 @@ export class PostgresStore implements Store {
       [query.from, query.to],
     );
     return rows.map(intakeFromRow);
+  }
+
+  async saveScreenshot(meta: Omit<ScreenshotMeta, 'bytes'>, image: Buffer): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO screenshots (site, node, device, command_id, mime, ts, image) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (site, node) DO UPDATE SET device = excluded.device, command_id = excluded.command_id, mime = excluded.mime,
+         ts = excluded.ts, image = excluded.image WHERE excluded.ts >= screenshots.ts`,
+      [meta.site, meta.node, meta.device, meta.commandId, meta.mime, meta.ts, image],
+    );
+  }
+
+  async screenshots(): Promise<ScreenshotMeta[]> {
+    return this.rows<ScreenshotMeta>(
+      `SELECT site, node, device, command_id AS "commandId", mime, length(image) AS bytes, ts FROM screenshots ORDER BY site, node`,
+    );
+  }
+
+  async screenshot(site: string, node: string): Promise<{ meta: ScreenshotMeta; image: Buffer } | undefined> {
+    const [row] = await this.rows<ScreenshotMeta & { image: Buffer }>(
+      `SELECT site, node, device, command_id AS "commandId", mime, length(image) AS bytes, ts, image FROM screenshots
+       WHERE site = $1 AND node = $2`,
+      [site, node],
+    );
+    if (!row) return undefined;
+    const { image, ...meta } = row;
+    return { meta, image };
   }
 
   async insertCommand(c: CommandRecord): Promise<void> {

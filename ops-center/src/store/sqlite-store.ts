@@ -12,6 +12,7 @@ import type {
   LatestValue,
   NodeSummary,
   Role,
+  ScreenshotMeta,
   SeqGap,
   SeriesPoint,
   SeriesQuery,
@@ -66,6 +67,10 @@ const SCHEMA = `
     PRIMARY KEY (kind, key)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS kiosk_intake_by_ts ON kiosk_intake (ts);
+  CREATE TABLE IF NOT EXISTS screenshots (
+    site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, command_id TEXT NOT NULL, mime TEXT NOT NULL,
+    ts INTEGER NOT NULL, image BLOB NOT NULL, PRIMARY KEY (site, node)
+  ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS nodes (
     site TEXT NOT NULL, node TEXT NOT NULL,
     online INTEGER NOT NULL DEFAULT 0, version TEXT, birth TEXT, last_seen INTEGER NOT NULL,
@@ -472,6 +477,36 @@ export class SqliteStore implements Store {
       )
       .all(query.from, query.to)
       .map(intakeFromRow);
+  }
+
+  async saveScreenshot(meta: Omit<ScreenshotMeta, 'bytes'>, image: Buffer): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO screenshots (site, node, device, command_id, mime, ts, image) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (site, node) DO UPDATE SET device = excluded.device, command_id = excluded.command_id, mime = excluded.mime,
+           ts = excluded.ts, image = excluded.image WHERE excluded.ts >= screenshots.ts`,
+      )
+      .run(meta.site, meta.node, meta.device, meta.commandId, meta.mime, meta.ts, image);
+  }
+
+  async screenshots(): Promise<ScreenshotMeta[]> {
+    return this.db
+      .prepare<[], ScreenshotMeta>(
+        `SELECT site, node, device, command_id AS commandId, mime, length(image) AS bytes, ts FROM screenshots ORDER BY site, node`,
+      )
+      .all();
+  }
+
+  async screenshot(site: string, node: string): Promise<{ meta: ScreenshotMeta; image: Buffer } | undefined> {
+    const row = this.db
+      .prepare<[string, string], ScreenshotMeta & { image: Buffer }>(
+        `SELECT site, node, device, command_id AS commandId, mime, length(image) AS bytes, ts, image FROM screenshots
+         WHERE site = ? AND node = ?`,
+      )
+      .get(site, node);
+    if (!row) return undefined;
+    const { image, ...meta } = row;
+    return { meta, image };
   }
 
   async insertCommand(c: CommandRecord): Promise<void> {

@@ -106,6 +106,19 @@ export function storeContract(open: () => Promise<Store>) {
     expect(await store.intakeRecords({ from: T0 + 1, to: T0 + 5 })).toEqual([]);
   });
 
+  it('keeps the latest screenshot per node, never replaced by an older one', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const meta = { site: 'ttht-cho-lon', node: 'kiosk-1', device: 'kiosk', mime: 'image/png' as const };
+    await store.saveScreenshot({ ...meta, commandId: 'c2', ts: T0 + 10 }, png);
+    await store.saveScreenshot({ ...meta, commandId: 'c1', ts: T0 }, Buffer.from('old'));
+    expect(await store.screenshots()).toEqual([{ ...meta, commandId: 'c2', ts: T0 + 10, bytes: png.length }]);
+    expect(await store.screenshot('ttht-cho-lon', 'kiosk-1')).toEqual({
+      meta: { ...meta, commandId: 'c2', ts: T0 + 10, bytes: png.length },
+      image: png,
+    });
+    expect(await store.screenshot('ttht-cho-lon', 'kiosk-2')).toBeUndefined();
+  });
+
   it('tracks node state changes, health backlog, and reports command results and nodes coming online', async () => {
     const result = await store.write(
       [

@@ -154,6 +154,18 @@ export interface CommandRecord {
   by: string;
 }
 
+/** The latest screen capture of a kiosk (remote command `screenshot`), one per node. */
+export interface ScreenshotMeta {
+  site: string;
+  node: string;
+  device: string;
+  commandId: string;
+  mime: 'image/png' | 'image/jpeg';
+  bytes: number;
+  /** When the kiosk captured it (its cmd/result ts). */
+  ts: number;
+}
+
 export interface AlertRecord {
   id: number;
   rule: string;
@@ -224,6 +236,11 @@ export interface Store {
   updateCommand(id: string, change: Partial<Pick<CommandRecord, 'status' | 'sentAt' | 'finishedAt' | 'result' | 'error'>>): Promise<void>;
   command(id: string): Promise<CommandRecord | undefined>;
   commands(query: { status?: readonly CommandStatus[]; site?: string; node?: string; limit?: number }): Promise<CommandRecord[]>;
+
+  /** Keeps `image` as the node's latest screenshot unless a newer one is stored already. */
+  saveScreenshot(meta: Omit<ScreenshotMeta, 'bytes'>, image: Buffer): Promise<void>;
+  screenshots(): Promise<ScreenshotMeta[]>;
+  screenshot(site: string, node: string): Promise<{ meta: ScreenshotMeta; image: Buffer } | undefined>;
 
   insertAlert(alert: Omit<AlertRecord, 'id'>): Promise<AlertRecord>;
   clearAlert(id: number, at: number): Promise<void>;

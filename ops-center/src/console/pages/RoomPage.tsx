@@ -1,7 +1,10 @@
 import { useEffect, useState } from 'react';
-import { api, type Command, HttpError, keyOf, type LatestValue, type NodeSummary, type SeqGap } from '../api.js';
+import { type CommandSpecs, specOf } from '../../commands/params.js';
+import { api, type Command, type DeviceSummary, HttpError, keyOf, type LatestValue, type NodeSummary, type SeqGap } from '../api.js';
 import { commandLabel, formats, type Language, statusLabel, t } from '../i18n.js';
 import { Chart } from './Chart.js';
+import { CommandForm } from './CommandForm.js';
+import { KioskScreenshot } from './KioskScreenshot.js';
 import { ReadingsTable } from './OverviewPage.js';
 
 const COMMAND_TTL_SECONDS = 120;
@@ -51,17 +54,36 @@ export function RoomPage({
     return () => clearTimeout(timer);
   }, [site, nodeKeys, freshest]);
 
-  const send = async (node: NodeSummary, device: string, method: string) => {
+  const [specs, setSpecs] = useState<CommandSpecs>({});
+  useEffect(() => {
+    api<CommandSpecs>('api/command-specs').then(setSpecs, () => undefined);
+  }, []);
+  const [form, setForm] = useState<{ node: NodeSummary; device: DeviceSummary; method: string } | undefined>();
+  const [lastSent, setLastSent] = useState<Command | undefined>();
+  const outcome = lastSent ? (commands.get(lastSent.id) ?? lastSent) : undefined;
+
+  const send = async (node: NodeSummary, device: string, method: string, params: Record<string, unknown> = {}) => {
     try {
       setError(undefined);
-      await api<Command>('api/commands', {
+      const command = await api<Command>('api/commands', {
         method: 'POST',
-        body: { site: node.site, node: node.node, device, method, ttlSeconds: COMMAND_TTL_SECONDS },
+        body: { site: node.site, node: node.node, device, method, params, ttlSeconds: COMMAND_TTL_SECONDS },
       });
+      setLastSent(command);
+      setForm(undefined);
     } catch (failure) {
       setError(failure instanceof HttpError ? failure.message : String(failure));
     }
   };
+  const deviceLabel = (device: DeviceSummary) => device.name ?? device.device;
+  const press = (node: NodeSummary, device: DeviceSummary, method: string) => {
+    const spec = specOf(specs, device.profile, method);
+    if (spec && Object.keys(spec.params).length) {
+      setError(undefined);
+      setForm({ node, device, method });
+    } else void send(node, device.device, method);
+  };
+  const formSpec = form ? specOf(specs, form.device.profile, form.method) : undefined;
 
   return (
     <main>
@@ -125,8 +147,9 @@ export function RoomPage({
                         key={method}
                         type="button"
                         disabled={!canCommand}
-                        aria-label={`${commandLabel(method, language)} ${device.name ?? device.device}`}
-                        onClick={() => send(node, device.device, method)}
+                        aria-label={`${commandLabel(method, language)} ${deviceLabel(device)}`}
+                        aria-expanded={form?.device === device && form.method === method ? true : undefined}
+                        onClick={() => press(node, device, method)}
                       >
                         {commandLabel(method, language)}
                       </button>
@@ -137,8 +160,29 @@ export function RoomPage({
             ])}
           </tbody>
         </table>
+        {form && formSpec ? (
+          <CommandForm
+            key={`${form.node.node}/${form.device.device}/${form.method}`}
+            spec={formSpec}
+            title={`${t('commandParams', language)}: ${commandLabel(form.method, language)} ${deviceLabel(form.device)}`}
+            language={language}
+            onSend={(params) => send(form.node, form.device.device, form.method, params)}
+            onCancel={() => setForm(undefined)}
+          />
+        ) : null}
         {error && <p role="alert">{error}</p>}
+        {outcome ? (
+          <p role="status" aria-label={t('commandOutcome', language)}>
+            {commandLabel(outcome.method, language)} {outcome.device}: {statusLabel(outcome.status, language)}
+            {outcome.error ? ` — ${outcome.error}` : ''}
+          </p>
+        ) : null}
       </section>
+      {nodes
+        .filter((node) => node.kind === 'kiosk')
+        .map((node) => (
+          <KioskScreenshot key={`shot/${node.node}`} node={node} commands={commands} language={language} />
+        ))}
       {nodes.map((node) => {
         const rows = readings.filter((v) => v.node === node.node);
         return rows.length ? (
