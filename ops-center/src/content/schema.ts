@@ -105,7 +105,7 @@ export const sessionSchema = z.object({
   key,
   searches: z.number().int().min(0).max(10_000),
   kiosk: id.optional(),
-  /** When the session started. */
+  /** The kiosk's time for the record (its outbox stamps it when the session ends and is queued). */
   createdAt: z.number().int().positive(),
 });
 
