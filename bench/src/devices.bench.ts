@@ -5,24 +5,30 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from '@lophoc/broker';
-import { startAgent } from '@lophoc/edge-agent';
 import { openPtyPair, type PtyPair } from '@lophoc/simulators';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { SerialPort } from 'serialport';
+import { buildDaemon } from '../../scripts/src/build-daemons.js';
 
 /**
  * Issue #3 target: CPU per delivered reading at most 0.2× Node-RED's at the same rate, idle RSS at most half.
  * Job, the same for both: PORTS serial ports (socat pty pairs) each receive text lines `T=23.4\n` from load
  * generator processes at RATE lines/s in total; the consumer reads each port, parses the line with a regex and
  * publishes one MQTT message per line at QoS 1 to an aedes broker in its own process; a subscriber counts.
- * - ours: lophoc-agent (its own process, production code: SerialLink → LineDecoder → event → SQLite outbox with
- *   synchronous=FULL → MQTT), a line profile whose event regex takes the value;
+ * - ours: lophoc-agent as production runs it (`edge-agent/bin/lophoc-agent.js run --config FILE`, which runs the
+ *   esbuild bundle `npm run build` writes; this bench builds it first): SerialLink → LineDecoder → event → SQLite
+ *   outbox with synchronous=FULL → MQTT, a line profile whose event regex takes the value;
  * - peer: Node-RED 4.1.15 (its own process) with node-red-node-serialport: serial in → function (regex) → mqtt out.
  * CPU is user+system time of the consumer process (/proc/PID/stat) over the load window; RSS from /proc/PID/status.
+ * Knobs: LOPHOC_DEVICES_BENCH_RATES=5000 (comma list), LOPHOC_DEVICES_BENCH_PEER=0 (ours only),
+ * LOPHOC_DEVICES_BENCH_CPU_PROFILE=DIR (the agent runs with --cpu-prof into DIR).
  */
 const PORTS = 10;
-const RATES = [1000, 5000];
+const RATES = (process.env.LOPHOC_DEVICES_BENCH_RATES ?? '1000,5000').split(',').map(Number);
+const WITH_PEER = process.env.LOPHOC_DEVICES_BENCH_PEER !== '0';
+const CPU_PROFILE = process.env.LOPHOC_DEVICES_BENCH_CPU_PROFILE;
+const ROOT = join(import.meta.dirname, '..', '..');
 const WINDOW_MS = 10_000;
 const ROLE = process.env.LOPHOC_DEVICES_BENCH_ROLE;
 const log = pino({ level: 'silent' });
@@ -30,17 +36,11 @@ const TICK = 100; // clock ticks per second of /proc/PID/stat on Linux
 
 if (ROLE === 'broker') await runBroker();
 if (ROLE === 'load') await runLoad(JSON.parse(process.env.LOPHOC_DEVICES_BENCH_JOB!) as LoadJob);
-if (ROLE === 'agent') await runAgent(JSON.parse(process.env.LOPHOC_DEVICES_BENCH_JOB!) as AgentJob);
 
 interface LoadJob {
   paths: string[];
   linesPerSecondPerPort: number;
   durationMs: number;
-}
-interface AgentJob {
-  dir: string;
-  brokerUrl: string;
-  paths: string[];
 }
 
 async function runBroker(): Promise<void> {
@@ -82,40 +82,6 @@ async function runLoad(job: LoadJob): Promise<void> {
   await Promise.all(ports.map((port) => new Promise<void>((resolve) => port.drain(() => port.close(() => resolve())))));
   process.send?.(sent * ports.length);
   process.exit(0);
-}
-
-async function runAgent(job: AgentJob): Promise<void> {
-  const profiles = join(job.dir, 'profiles');
-  await mkdir(profiles, { recursive: true });
-  await writeFile(
-    join(profiles, 'bench-line-sensor.yaml'),
-    [
-      'id: bench-line-sensor',
-      'vendor: LopHoc',
-      'model: benchmark line sensor',
-      'category: sensor',
-      'transport: { serial: { baudRate: 115200 } }',
-      'codec: { kind: line, terminator: "\\n" }',
-      'events:',
-      "  - { name: reading, parse: { regex: '^T=(-?\\d+\\.\\d)$' } }",
-    ].join('\n'),
-  );
-  const { parseGatewayConfig } = await import('@lophoc/edge-agent');
-  const config = parseGatewayConfig({
-    site: 'bench',
-    node: 'gw-bench',
-    // The default pace (500/s) is for replaying a backlog; here the agent may publish as fast as readings come.
-    mqtt: { url: job.brokerUrl, maxPublishRate: 50_000 },
-    dataDir: join(job.dir, 'agent'),
-    healthIntervalS: 3600,
-    devices: job.paths.map((port, i) => ({ id: `s-${i}`, profile: 'bench-line-sensor', port })),
-  });
-  const agent = await startAgent(config, log, { profilesDir: profiles });
-  process.send?.('ready');
-  process.once('message', async () => {
-    await agent.stop();
-    process.exit(0);
-  });
 }
 
 function forkSelf(role: string, job?: unknown): ChildProcess {
@@ -201,15 +167,58 @@ async function measure(
   return { offered, delivered: got, cpuUsPerMessage: (cpu * 1000) / Math.max(1, got), idleRssMiB, loadRssMiB };
 }
 
+/** The agent as production runs it: the bin launcher, a YAML config, the daemon's own logger and signals. */
 async function startOurs(brokerUrl: string, paths: string[]): Promise<Consumer> {
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-bench-agent-'));
-  const child = forkSelf('agent', { dir, brokerUrl, paths } satisfies AgentJob);
-  await nextMessage(child);
+  const profiles = join(dir, 'profiles');
+  await mkdir(profiles, { recursive: true });
+  await writeFile(
+    join(profiles, 'bench-line-sensor.yaml'),
+    [
+      'id: bench-line-sensor',
+      'vendor: LopHoc',
+      'model: benchmark line sensor',
+      'category: sensor',
+      'transport: { serial: { baudRate: 115200 } }',
+      'codec: { kind: line, terminator: "\\n" }',
+      'events:',
+      "  - { name: reading, parse: { regex: '^T=(-?\\d+\\.\\d)$' } }",
+    ].join('\n'),
+  );
+  const config = join(dir, 'agent.yaml');
+  await writeFile(
+    config,
+    // JSON is YAML.
+    JSON.stringify({
+      site: 'bench',
+      node: 'gw-bench',
+      // The default pace (500/s) is for replaying a backlog; here the agent may publish as fast as readings come.
+      mqtt: { url: brokerUrl, maxPublishRate: 50_000 },
+      dataDir: join(dir, 'agent'),
+      profilesDir: profiles,
+      healthIntervalS: 3600,
+      devices: paths.map((port, i) => ({ id: `s-${i}`, profile: 'bench-line-sensor', port })),
+    }),
+  );
+  const flags = CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE] : [];
+  const child = spawn(process.execPath, [...flags, join(ROOT, 'edge-agent', 'bin', 'lophoc-agent.js'), 'run', '--config', config], {
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (output.length < 100_000) output += chunk.toString();
+  });
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('gateway started')) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`lophoc-agent did not start: ${output.slice(-2000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return {
     pid: child.pid!,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.send('stop');
+      child.kill('SIGTERM');
       await exited;
       await rm(dir, { recursive: true, force: true });
     },
@@ -300,6 +309,8 @@ async function startNodeRed(brokerUrl: string, paths: string[]): Promise<Consume
 }
 
 export default async function devicesBench(): Promise<void> {
+  const built = await buildDaemon('edge-agent');
+  process.stdout.write(`built ${built.file} (${(built.bytes / 1024).toFixed(0)} KiB)\n`);
   const broker = forkSelf('broker');
   const brokerUrl = await nextMessage<string>(broker);
   const rows: string[] = [];
@@ -307,7 +318,9 @@ export default async function devicesBench(): Promise<void> {
   try {
     for (const rate of RATES) {
       const ours = await measure('ours', rate, brokerUrl, 'lophoc/v1/bench/gw-bench/+/event', (paths) => startOurs(brokerUrl, paths));
-      const peer = await measure('nodered', rate, brokerUrl, 'nodered/bench/#', (paths) => startNodeRed(brokerUrl, paths));
+      const peer = WITH_PEER
+        ? await measure('nodered', rate, brokerUrl, 'nodered/bench/#', (paths) => startNodeRed(brokerUrl, paths))
+        : { offered: 0, delivered: 0, cpuUsPerMessage: Number.NaN, idleRssMiB: Number.NaN, loadRssMiB: Number.NaN };
       results[`ours-${rate}`] = ours;
       results[`peer-${rate}`] = peer;
       rows.push(

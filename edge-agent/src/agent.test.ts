@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '@lophoc/broker';
@@ -38,6 +38,18 @@ describe('edge agent', () => {
   it('refuses an unknown profile, listing the known ones', async () => {
     const bad = config({ devices: [{ id: 'th-1', profile: 'xy-md03', port: '/dev/null' }] });
     await expect(startAgent(bad, log)).rejects.toThrow(/devices.0.profile: unknown profile "xy-md03" \(known: .*xy-md02/);
+  });
+
+  it('takes its profiles from profilesDir when the config names one', async () => {
+    const profiles = join(dir, 'profiles');
+    await mkdir(profiles);
+    await writeFile(
+      join(profiles, 'bench-line.yaml'),
+      'id: bench-line\nvendor: LopHoc\nmodel: test\ncategory: sensor\ntransport: { serial: { baudRate: 9600 } }\ncodec: { kind: line, terminator: "\\n" }\nevents:\n  - { name: reading, parse: { regex: "^T=(.*)$" } }\n',
+    );
+    await expect(startAgent(config({ profilesDir: profiles }), log)).rejects.toThrow(
+      'devices.0.profile: unknown profile "xy-md02" (known: bench-line)',
+    );
   });
 
   describe('with a simulated sensor and a broker', () => {

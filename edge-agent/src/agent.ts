@@ -42,7 +42,7 @@ export interface AgentOptions {
  */
 export async function startAgent(config: GatewayConfig, log: Logger, options: string | AgentOptions = {}): Promise<RunningAgent> {
   const { profilesDir, hid } = typeof options === 'string' ? { profilesDir: options, hid: undefined } : options;
-  const devices = await bindProfiles(config, profilesDir);
+  const devices = await bindProfiles(config, profilesDir ?? config.profilesDir);
   await checkPorts(devices);
   await mkdir(config.dataDir, { recursive: true });
   const privacy = await loadPrivacy(config, devices);

@@ -86,6 +86,8 @@ export const gatewayConfigSchema = z
     rules: rulesSchema.optional(),
     /** Where the outbox and other state live. */
     dataDir: z.string().min(1),
+    /** Folder of the device profiles this gateway uses (`<id>.yaml`); default: the shipped catalogue. */
+    profilesDir: z.string().min(1).optional(),
     /** A device that fails this many polls in a row is reported offline (DESIGN §5). */
     offlineAfterMisses: z.number().int().min(1).max(100).default(3),
     healthIntervalS: z.number().min(1).max(3600).default(30),

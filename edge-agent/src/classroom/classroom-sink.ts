@@ -39,9 +39,18 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
   const { site, node, outbox, rules, log } = options;
   const stats = { cardTaps: 0, badCardIds: 0, ruleCommands: 0, ruleCommandFailures: 0 };
   const writer = new BatchingWriter(outbox, options.drain);
+  // Built (and its ids checked) once per device, not once per reading.
+  const topics = { event: new Map<string, string>(), telemetry: new Map<string, string>() };
+  const topicOf = (kind: 'event' | 'telemetry', device: string) => {
+    let topic = topics[kind].get(device);
+    if (topic === undefined) {
+      topic = buildTopic({ kind, site, node, device });
+      topics[kind].set(device, topic);
+    }
+    return topic;
+  };
   const appendEvent = (device: string, type: string, data: Record<string, unknown>, ts: number, priority: number) => {
-    const topic = buildTopic({ kind: 'event', site, node, device });
-    writer.write(topic, priority, (seq) => ({ v: 1, ts, seq, type, data }));
+    writer.write(topicOf('event', device), priority, (seq) => ({ v: 1, ts, seq, type, data }));
   };
   const carryOut = (actions: RuleAction[], ts: number) => {
     for (const action of actions) {
@@ -69,8 +78,7 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
 
   const sink: DeviceSink = {
     telemetry(device, values, ts) {
-      const topic = buildTopic({ kind: 'telemetry', site, node, device });
-      writer.write(topic, Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
+      writer.write(topicOf('telemetry', device), Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
       if (rules) for (const [name, value] of Object.entries(values)) carryOut(rules.reading(device, name, value, ts), ts);
     },
     availability(device, online, reason) {

@@ -20,7 +20,7 @@ export interface DeviceTestOptions {
  * Card ids are never printed, only that a card was read.
  */
 export async function testDevice(config: GatewayConfig, options: DeviceTestOptions, log: Logger): Promise<{ ok: boolean; report: string }> {
-  const bound = (await bindProfiles(config)).filter(({ instance }) => instance.id === options.device);
+  const bound = (await bindProfiles(config, config.profilesDir)).filter(({ instance }) => instance.id === options.device);
   if (bound.length === 0) {
     const known = config.devices.map((d) => d.id).join(', ') || 'none';
     return { ok: false, report: `FAIL ${options.device}: no such device in the config (devices: ${known})` };

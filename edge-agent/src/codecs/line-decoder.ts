@@ -4,6 +4,7 @@ import type { DecoderStats } from './frame-decoder.js';
 
 /** A line the device sent (terminator removed), or its ready prompt (Epson ESC/VP21: ":"). */
 export type LineToken = { kind: 'line'; text: string } | { kind: 'prompt' };
+const PROMPT: LineToken = Object.freeze({ kind: 'prompt' });
 
 /**
  * Cuts a byte stream into the lines of a `line` codec. A prompt at the start of the buffer is its own token:
@@ -22,39 +23,45 @@ export class LineDecoder {
   }
 
   push(chunk: Uint8Array): LineToken[] {
-    this.buffer += this.decoder ? this.decoder.decode(chunk, { stream: true }) : Buffer.from(chunk).toString('latin1');
+    const text = this.decoder
+      ? this.decoder.decode(chunk, { stream: true })
+      : (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)).toString('latin1');
+    const buffer = this.buffer.length === 0 ? text : this.buffer + text;
     const tokens: LineToken[] = [];
     const { terminator, prompt, maxLength } = this.codec;
+    // `at` walks the buffer; the rest is kept once at the end instead of re-slicing after every line.
+    let at = 0;
     for (;;) {
-      if (!this.discarding && prompt && this.buffer.startsWith(prompt)) {
-        this.buffer = this.buffer.slice(prompt.length);
-        tokens.push({ kind: 'prompt' });
+      if (!this.discarding && prompt && buffer.startsWith(prompt, at)) {
+        at += prompt.length;
+        tokens.push(PROMPT);
         this.stats.decoded++;
         continue;
       }
-      const end = this.buffer.indexOf(terminator);
+      const end = buffer.indexOf(terminator, at);
       if (end < 0) {
-        if (this.buffer.length > maxLength) {
+        if (buffer.length - at > maxLength) {
           if (!this.discarding) this.stats.errors++;
           this.discarding = true;
-          this.buffer = this.buffer.slice(-(terminator.length - 1) || this.buffer.length);
+          at = terminator.length > 1 ? buffer.length - (terminator.length - 1) : buffer.length;
         }
         break;
       }
-      const text = this.buffer.slice(0, end);
-      this.buffer = this.buffer.slice(end + terminator.length);
+      const start = at;
+      at = end + terminator.length;
       if (this.discarding) {
         this.discarding = false;
         continue;
       }
-      if (text.length > maxLength) {
+      if (end - start > maxLength) {
         this.stats.errors++;
         continue;
       }
-      if (text.length === 0) continue;
-      tokens.push({ kind: 'line', text });
+      if (end === start) continue;
+      tokens.push({ kind: 'line', text: buffer.slice(start, end) });
       this.stats.decoded++;
     }
+    this.buffer = at === 0 ? buffer : buffer.slice(at);
     return tokens;
   }
 

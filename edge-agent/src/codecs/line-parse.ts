@@ -1,11 +1,22 @@
 import type { LineParse } from '@lophoc/device-profiles';
 
+/** Profiles are few and fixed; a device may send thousands of lines a second, so each regex is compiled once. */
+const regexes = new Map<string, RegExp>();
+function compiled(source: string): RegExp {
+  let regex = regexes.get(source);
+  if (!regex) {
+    regex = new RegExp(source);
+    regexes.set(source, regex);
+  }
+  return regex;
+}
+
 /**
  * The raw value in a reply (profile `parse`): the regex's one capture group, or the text after `KEY=`
  * (`keyValue: LAMP` reads 1234 from `LAMP=1234`). Undefined when the reply does not carry it.
  */
 export function extractLineValue(reply: string, parse: LineParse): string | undefined {
-  if ('regex' in parse) return new RegExp(parse.regex).exec(reply)?.[1];
+  if ('regex' in parse) return compiled(parse.regex).exec(reply)?.[1];
   for (const line of reply.split(/[\r\n]+/)) {
     const at = line.indexOf(`${parse.keyValue}=`);
     if (at >= 0 && (at === 0 || !/[A-Za-z0-9_]/.test(line[at - 1]!))) {
