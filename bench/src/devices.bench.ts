@@ -203,15 +203,21 @@ async function startOurs(brokerUrl: string, paths: string[]): Promise<Consumer> 
   const flags = CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE] : [];
   const child = spawn(process.execPath, [...flags, join(ROOT, 'edge-agent', 'bin', 'lophoc-agent.js'), 'run', '--config', config], {
     env: { ...process.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  const orphan = () => child.kill('SIGKILL');
+  process.once('exit', orphan);
+  // The daemon logs JSON lines on stderr; it is ready once it says so.
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     if (output.length < 100_000) output += chunk.toString();
   });
   const deadline = Date.now() + 30_000;
   while (!output.includes('gateway started')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`lophoc-agent did not start: ${output.slice(-2000)}`);
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`lophoc-agent did not start: ${output.slice(-2000)}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
@@ -220,6 +226,7 @@ async function startOurs(brokerUrl: string, paths: string[]): Promise<Consumer> 
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+      process.off('exit', orphan);
       await rm(dir, { recursive: true, force: true });
     },
   };

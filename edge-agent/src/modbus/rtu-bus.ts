@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { access } from 'node:fs/promises';
-import modbusSerial from 'modbus-serial';
+import type modbusSerial from 'modbus-serial';
 import { Backoff, type BackoffOptions } from '../transports/backoff.js';
 import type { SerialSettings } from '../transports/serial-link.js';
 import type { RegisterFunction } from './request-plan.js';
@@ -188,7 +188,9 @@ export class ModbusRtuBus extends EventEmitter<BusEvents> {
   }
 
   private async connect(): Promise<Client> {
-    const client = new modbusSerial.default();
+    // Loaded on first use: a gateway without Modbus devices does not carry modbus-serial (memory, start-up).
+    const { default: ModbusClient } = (await import('modbus-serial')).default;
+    const client = new ModbusClient();
     client.on('error', () => undefined); // failures surface as the request's rejection or as 'close'
     if (this.endpoint.kind === 'rtu') await client.connectRTUBuffered(this.endpoint.path, { ...this.endpoint.settings });
     else await client.connectTCP(this.endpoint.host, { port: this.endpoint.port });

@@ -105,6 +105,7 @@ export class Uplink {
       password,
       clean: false, // acks queued while we were away must still reach us
       reconnectPeriod: 0, // reconnects are scheduled here, with backoff and jitter
+      writeCache: false, // mqtt-packet's cache of 65,536 two-byte Buffers would be 6 MiB of a gateway's heap
       connectTimeout: 10_000,
       will: { topic: will.topic, payload: will.payload, qos: 1, retain: true },
       ...(this.options.tls ? { ...this.options.tls, rejectUnauthorized: true } : {}),
