@@ -1,4 +1,4 @@
-import type { Submission } from '../shared/content.js';
+import { MAX_SESSION_SEARCHES, type Submission } from '../shared/content.js';
 
 /**
  * The kiosk's own check before a submission enters the outbox, so a citizen hears about a wrong phone number
@@ -23,6 +23,9 @@ export function checkSubmission(body: unknown): { ok: true; submission: Submissi
   } else if (kind === 'rating') {
     if (!text(data.dossierCode, 60)) return invalid('dossierCode');
     if (!Number.isInteger(data.score) || (data.score as number) < 1 || (data.score as number) > 5) return invalid('score');
+  } else if (kind === 'session') {
+    const { searches } = data;
+    if (!Number.isInteger(searches) || (searches as number) < 0 || (searches as number) > MAX_SESSION_SEARCHES) return invalid('searches');
   } else return invalid('kind');
   const normalized = Object.fromEntries(
     Object.entries(data).map(([name, value]) => [name, typeof value === 'string' ? value.trim().normalize('NFC') : value]),

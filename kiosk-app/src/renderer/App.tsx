@@ -1,10 +1,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_IDLE_TIMES, type IdleState, type IdleTimes, nextIdleState, secondsLeft } from '../core/idle-policy.js';
-import type { Catalog, Course, Procedure } from '../shared/content.js';
+import { type Catalog, type Course, MAX_SESSION_SEARCHES, type Procedure } from '../shared/content.js';
 import type { KioskApi, KioskNotice, ScanEvent } from '../shared/kiosk-api.js';
 import { AttractScreen } from './AttractScreen.js';
 import { DeviceNotice } from './DeviceMessages.js';
 import { type Lang, STRINGS, type Strings } from './i18n.js';
+import { newKey } from './keys.js';
 import { StatusBar } from './StatusBar.js';
 import { CourseBrowser, CourseDetail, SearchScreen } from './screens/courses.js';
 import { DossierScreen } from './screens/dossier.js';
@@ -33,6 +34,8 @@ export interface SessionContext {
   scan: ScanEvent | undefined;
   courseById(id: string): Course | undefined;
   procedureById(id: string): Procedure | undefined;
+  /** The citizen made a search (its results stayed on screen, or one was opened): counted for the session record. */
+  searched(): void;
 }
 
 const EMPTY: Catalog = { centers: [], courses: [], procedures: [], stale: true };
@@ -70,6 +73,15 @@ export function App({
   const dismissNotice = useCallback(() => setDeviceNotice(undefined), []);
   const t = STRINGS[lang];
 
+  const idleRef = useRef(idle);
+  idleRef.current = idle;
+  // What the session record reports when the session ends. Waking the kiosk is not yet using it: only a touch,
+  // key or scan after that (or a scan that wakes it) makes the session count.
+  const usage = useRef({ interacted: false, searches: 0 });
+  const searched = useCallback(() => {
+    usage.current.searches++;
+  }, []);
+
   const dispatch = useCallback(
     (event: Parameters<typeof nextIdleState>[1]) => setIdle((state) => nextIdleState(state, event, idleTimes)),
     [idleTimes],
@@ -87,7 +99,10 @@ export function App({
   useEffect(() => loadCatalog(), [loadCatalog]);
 
   useEffect(() => {
-    const touch = () => dispatch({ type: 'touch', now: Date.now() });
+    const touch = () => {
+      if (idleRef.current.name === 'active' || idleRef.current.name === 'warning') usage.current.interacted = true;
+      dispatch({ type: 'touch', now: Date.now() });
+    };
     document.addEventListener('pointerdown', touch, true);
     document.addEventListener('keydown', touch, true);
     const timer = setInterval(() => {
@@ -104,6 +119,13 @@ export function App({
 
   useEffect(() => {
     if (idle.name !== 'wipe') return;
+    const { interacted, searches } = usage.current;
+    usage.current = { interacted: false, searches: 0 };
+    // Queued in the core's outbox, which delivers it exactly once; the next citizen need not wait for that.
+    if (interacted)
+      api
+        .submit({ kind: 'session', key: newKey('session'), data: { searches: Math.min(searches, MAX_SESSION_SEARCHES) } })
+        .catch(() => undefined);
     sessionStorage.clear();
     localStorage.clear();
     const cleared =
@@ -126,6 +148,7 @@ export function App({
   useEffect(
     () =>
       api.onScan((event) => {
+        usage.current.interacted = true;
         dispatch({ type: 'touch', now: Date.now() });
         if (event.kind === 'unknown') setNotice('scanUnknown');
         else if (event.kind === 'invalid-cccd') setNotice('scanBadCccd');
@@ -137,8 +160,6 @@ export function App({
     [api, dispatch],
   );
 
-  const idleRef = useRef(idle);
-  idleRef.current = idle;
   useEffect(
     () =>
       api.onNotice((notice) => {
@@ -170,6 +191,7 @@ export function App({
         catalogError={catalogError === true}
         scan={scan}
         sessionRef={sessionRef}
+        searched={searched}
         notice={notice ? (t[notice as 'scanUnknown'] as string) : undefined}
         bar={
           <StatusBar
@@ -211,6 +233,7 @@ function Session(props: {
   notice: string | undefined;
   bar: React.ReactNode;
   sessionRef: React.RefObject<{ go(screen: Screen): void; screen: Screen } | undefined>;
+  searched(): void;
 }) {
   const { api, t, lang, catalog, scan, bar } = props;
   const [history, setHistory] = useState<Screen[]>([{ name: 'home' }]);
@@ -235,6 +258,7 @@ function Session(props: {
     scan,
     courseById: (id) => courses.get(id),
     procedureById: (id) => procedures.get(id),
+    searched: props.searched,
   };
   const mainRef = useRef<HTMLElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: focus moves to the new screen whenever the screen changes

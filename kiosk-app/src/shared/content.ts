@@ -80,7 +80,14 @@ export interface RatingInput {
   score: number;
   comment?: string;
 }
+/** One citizen session, queued when it ends: how many searches were made, never what was searched. */
+export interface SessionInput {
+  searches: number;
+}
+/** The most searches one session record may carry (the content API's limit). */
+export const MAX_SESSION_SEARCHES = 10_000;
 export type Submission =
   | { kind: 'enrolment'; key: string; data: EnrolmentInput }
   | { kind: 'feedback'; key: string; data: FeedbackInput }
-  | { kind: 'rating'; key: string; data: RatingInput };
+  | { kind: 'rating'; key: string; data: RatingInput }
+  | { kind: 'session'; key: string; data: SessionInput };

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Course, TimeOfDay } from '../../shared/content.js';
 import type { SessionContext } from '../App.js';
 import { formatDate, formatVnd } from '../i18n.js';
@@ -120,21 +120,27 @@ export function CourseBrowser({ context }: { context: SessionContext }) {
   );
 }
 
+/**
+ * How long a query's results must stay on screen, the query unchanged, to count as a search the citizen made.
+ * Results follow every key press; the ones for "t", "ti", "tin" on the way to "tin học" are not searches.
+ */
+export const SEARCH_COMMIT_MS = 1500;
+
 export function SearchScreen({ context }: { context: SessionContext }) {
   const { t, api, courseById } = context;
   const [query, setQuery] = useState('');
-  const [ids, setIds] = useState<string[] | undefined>();
+  const [result, setResult] = useState<{ query: string; ids: string[] } | undefined>();
   const [failed, setFailed] = useState(false);
   useEffect(() => {
     if (query.trim() === '') {
-      setIds(undefined);
+      setResult(undefined);
       return;
     }
     let current = true;
     api.search(query).then(
       (found) => {
         if (current) {
-          setIds(found);
+          setResult({ query, ids: found });
           setFailed(false);
         }
       },
@@ -144,6 +150,31 @@ export function SearchScreen({ context }: { context: SessionContext }) {
       current = false;
     };
   }, [query, api]);
+  // A search counts once when its results stayed up for SEARCH_COMMIT_MS or one of them was opened; the same
+  // query again right after (e.g. back from a course) is the same search.
+  const counted = useRef<string | undefined>(undefined);
+  const commit = (shown: string | undefined) => {
+    const folded = shown?.trim().normalize('NFC').toLocaleLowerCase('vi');
+    if (!folded || folded === counted.current) return;
+    counted.current = folded;
+    context.searched();
+  };
+  // The results on screen are those of the query in the box (not of one typed before it).
+  const shownQuery = result?.query === query ? query : undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only new results or a new query restart the pause
+  useEffect(() => {
+    if (shownQuery === undefined) return;
+    const timer = setTimeout(() => commit(shownQuery), SEARCH_COMMIT_MS);
+    return () => clearTimeout(timer);
+  }, [result, query]);
+  const ids = result?.ids;
+  const listContext: SessionContext = {
+    ...context,
+    go: (screen) => {
+      commit(shownQuery);
+      context.go(screen);
+    },
+  };
   const courses = (ids ?? []).map(courseById).filter((c): c is Course => c !== undefined);
   return (
     <>
@@ -155,7 +186,7 @@ export function SearchScreen({ context }: { context: SessionContext }) {
       <Keyboard value={query} onChange={(value) => setQuery(value.slice(0, 80))} t={t} target={t.searchBox} />
       {failed && <p role="alert">{t.error}</p>}
       {ids !== undefined &&
-        (courses.length === 0 ? <p role="status">{t.noResults}</p> : <CourseList courses={courses} context={context} />)}
+        (courses.length === 0 ? <p role="status">{t.noResults}</p> : <CourseList courses={courses} context={listContext} />)}
     </>
   );
 }
