@@ -1,9 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startBroker } from '@lophoc/broker';
 import { Outbox, Priority, Uplink } from '@lophoc/edge-agent';
-import { mergeRanges } from '@lophoc/protocol';
+import { startOpsCenter } from '@lophoc/ops-center';
+import { mergeRanges, type SeqRange } from '@lophoc/protocol';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import pino from 'pino';
@@ -13,13 +16,114 @@ import pino from 'pino';
  * - crash-safe append (WAL, synchronous=FULL): one record per transaction (`append`), one event-loop turn per
  *   transaction (`appendMany`, what the agent does), against bare better-sqlite3 INSERTs in one transaction per
  *   row and per 500 rows (the floor: no seq allocation, no byte accounting);
- * - backlog replay: N records (LOPHOC_OUTBOX_BENCH_N, default 200,000; the issue's 1M with N=1000000) drained
- *   through the uplink to aedes with a hub that acknowledges ranges every 50 ms, until the outbox is empty;
- * - the process's RSS before and after.
+ * - backlog replay: N records (LOPHOC_OUTBOX_BENCH_N, default 200,000; the issue's 1M with N=1000000) drained by
+ *   the uplink through aedes (its own process) to a hub (its own process) that checks every seq and acknowledges
+ *   ranges every 50 ms, until the outbox is empty. One record per message, then telemetry packed into arrays
+ *   (DESIGN §3); zero loss means the hub saw every seq 1..N and the outbox is empty;
+ * - the gateway process's RSS idle (connected, nothing to send) and its peak during replay.
  */
+const ROLE = process.env.LOPHOC_OUTBOX_BENCH_ROLE;
+/** Each run is its own node: acks a hub sent after a run's gateway left must not reach the next run's outbox. */
+const NODE = process.env.LOPHOC_OUTBOX_BENCH_NODE ?? 'n';
+const NODE_TOPIC = `lophoc/v1/s/${NODE}`;
+if (ROLE === 'broker') await runBroker();
+if (ROLE === 'hub') await runHub(process.env.LOPHOC_OUTBOX_BENCH_URL!, Number(process.env.LOPHOC_OUTBOX_BENCH_N));
+if (ROLE === 'ops') await runOpsCenter(process.env.LOPHOC_OUTBOX_BENCH_URL!, process.env.LOPHOC_OUTBOX_BENCH_DIR!);
+if (ROLE === 'gateway') await runGateway(JSON.parse(process.env.LOPHOC_OUTBOX_BENCH_JOB!) as GatewayJob);
+
+function forkSelf(env: Record<string, string>): ChildProcess {
+  return fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  });
+}
+
+function nextMessage<T>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`bench child ${child.pid} exited (${code}) before answering`));
+    child.once('exit', exited);
+    child.once('message', (message) => {
+      child.off('exit', exited);
+      resolve(message as T);
+    });
+  });
+}
+
+async function runBroker(): Promise<void> {
+  const broker = await startBroker({ port: 0, log: pino({ level: 'silent' }) });
+  process.send?.(broker.url);
+  process.once('message', async () => {
+    await broker.stop();
+    process.exit(0);
+  });
+}
+
+/**
+ * The ops-center's part without storage: receives telemetry (one record or an array), notes each seq in a bitmap
+ * and acknowledges the ranges seen every 50 ms. Reports how many distinct seqs arrived and how many twice.
+ */
+async function runHub(url: string, n: number): Promise<void> {
+  const hub = await mqtt.connectAsync(url, { clientId: `bench-hub-${process.pid}`, clean: true });
+  const seen = new Uint8Array(n + 1);
+  let distinct = 0;
+  let repeated = 0;
+  let pending: number[] = [];
+  hub.on('message', (_, message) => {
+    const parsed = JSON.parse(message.toString()) as { seq: number } | { seq: number }[];
+    for (const { seq } of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (seen[seq]) repeated++;
+      else {
+        seen[seq] = 1;
+        distinct++;
+      }
+      pending.push(seq);
+    }
+  });
+  await hub.subscribeAsync(`${NODE_TOPIC}/+/telemetry`, { qos: 1 });
+  const acker = setInterval(() => {
+    if (pending.length === 0) return;
+    const ranges: SeqRange[] = mergeRanges(pending);
+    pending = [];
+    hub.publish(`${NODE_TOPIC}/ack`, JSON.stringify({ v: 1, ts: Date.now(), ranges }), { qos: 1 });
+  }, 50);
+  process.send?.('ready');
+  process.once('message', async () => {
+    clearInterval(acker);
+    process.send?.({ distinct, repeated });
+    await hub.endAsync();
+    process.exit(0);
+  });
+}
+
+/** The real ops-center (SQLite store, ingest, acks after commit); reports what it stored for node `n`. */
+async function runOpsCenter(url: string, dir: string): Promise<void> {
+  const ops = await startOpsCenter({
+    dataDir: dir,
+    mqttUrl: url,
+    mqttClientId: `bench-ops-${process.pid}`,
+    port: 0,
+    log: pino({ level: 'silent' }),
+    store: { kind: 'sqlite', file: join(dir, 'ops.db') },
+    content: false,
+    consoleDir: join(dir, 'none'),
+  });
+  process.send?.('ready');
+  process.once('message', async () => {
+    await ops.stop();
+    const db = new Database(join(dir, 'ops.db'), { readonly: true });
+    const { seqs, rows } = db
+      .prepare<[string], { seqs: number; rows: number }>('SELECT count(DISTINCT seq) AS seqs, count(*) AS rows FROM records WHERE node = ?')
+      .get(NODE)!;
+    db.close();
+    process.send?.({ distinct: seqs, repeated: rows - seqs });
+    process.exit(0);
+  });
+}
+
 export default async function runOutboxBench(): Promise<void> {
+  if (ROLE) return;
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-outbox-bench-'));
-  const log = pino({ level: 'silent' });
   const payload = (seq: number) => ({ v: 1, ts: Date.now(), seq, values: { temperature: 30.5, humidity: 54.6 } });
   const rate = (n: number, ms: number) => Math.round((n / ms) * 1000).toLocaleString('en-US');
   const time = (fn: () => void) => {
@@ -27,7 +131,6 @@ export default async function runOutboxBench(): Promise<void> {
     fn();
     return performance.now() - start;
   };
-  const rssBefore = process.memoryUsage.rss();
   try {
     const perRecord = 5_000;
     const batched = 100_000;
@@ -67,60 +170,137 @@ export default async function runOutboxBench(): Promise<void> {
     );
 
     const n = Number(process.env.LOPHOC_OUTBOX_BENCH_N ?? 200_000);
-    const backlog = new Outbox(join(dir, 'backlog.db'), { maxBytes: 4 * 1024 ** 3 });
-    for (let i = 0; i < n; i += 1000) {
-      backlog.appendMany(
-        Array.from({ length: Math.min(1000, n - i) }, () => ({
-          topic: 'lophoc/v1/s/n/th-1/telemetry',
-          priority: Priority.telemetry,
-          build: payload,
-        })),
-      );
+    const brokerProcess = forkSelf({ LOPHOC_OUTBOX_BENCH_ROLE: 'broker' });
+    const url = await nextMessage<string>(brokerProcess);
+    process.stdout.write(`\nBacklog replay of ${n.toLocaleString('en-US')} records: aedes and the acking hub in their own processes\n`);
+    try {
+      for (const [recordsPerMessage, hub] of [
+        [1, 'hub'],
+        [100, 'hub'],
+        [100, 'ops'],
+      ] as const) {
+        const result = await replay(dir, url, n, recordsPerMessage, hub, payload);
+        const label = `${recordsPerMessage} record(s)/message, ${hub === 'hub' ? 'acking hub' : 'ops-center (SQLite)'}:`;
+        process.stdout.write(
+          `  ${label.padEnd(44)} ${rate(n - result.left, result.ms).padStart(7)} records/s, ` +
+            `${hub === 'hub' ? 'hub saw' : 'stored'} ${result.distinct.toLocaleString('en-US')} distinct seqs (${result.repeated} again), ${result.left} left in the outbox; ` +
+            `gateway RSS idle ${result.idleMiB} MiB, peak ${result.peakMiB} MiB\n`,
+        );
+      }
+    } finally {
+      brokerProcess.send('stop');
+      await new Promise((resolve) => brokerProcess.once('exit', resolve));
     }
-    const broker = await startBroker({ port: 0, log });
-    const hub = await mqtt.connectAsync(broker.url, { clientId: 'bench-hub' });
-    let seen: number[] = [];
-    hub.on('message', (_, message) => seen.push((JSON.parse(message.toString()) as { seq: number }).seq));
-    await hub.subscribeAsync('lophoc/v1/s/n/+/telemetry', { qos: 1 });
-    const acker = setInterval(() => {
-      if (seen.length === 0) return;
-      const ranges = mergeRanges(seen);
-      seen = [];
-      hub.publish('lophoc/v1/s/n/ack', JSON.stringify({ v: 1, ts: Date.now(), ranges }), { qos: 1 });
-    }, 50);
-    const uplink = new Uplink({
-      url: broker.url,
-      site: 's',
-      node: 'n',
-      version: 'bench',
-      outbox: backlog,
-      log,
-      birth: () => ({ v: 1, ts: Date.now(), kind: 'gateway', version: 'bench', devices: [] }),
-      maxPublishRate: 1_000_000,
-      batchSize: 1000,
-    });
-    const start = performance.now();
-    uplink.start();
-    const rssLoaded: number[] = [];
-    while (backlog.depth() > 0) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      rssLoaded.push(process.memoryUsage.rss());
-      if (performance.now() - start > 600_000) break;
-    }
-    const replayMs = performance.now() - start;
-    clearInterval(acker);
-    await uplink.stop();
-    await hub.endAsync();
-    await broker.stop();
-    const left = backlog.depth();
-    backlog.close();
-    process.stdout.write(
-      `\nBacklog replay of ${n.toLocaleString('en-US')} records through aedes with range acks: ${rate(n - left, replayMs)} records/s, ${left} left\n`,
-    );
-    process.stdout.write(
-      `RSS: ${Math.round(rssBefore / 1024 ** 2)} MiB before, peak ${Math.round(Math.max(...rssLoaded, 0) / 1024 ** 2)} MiB during replay (broker and hub in the same process)\n`,
-    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+interface ReplayResult {
+  ms: number;
+  left: number;
+  distinct: number;
+  repeated: number;
+  idleMiB: number;
+  peakMiB: number;
+}
+
+/** Fills a fresh outbox with `n` telemetry records (4 devices), then drains it through the uplink. */
+async function replay(
+  dir: string,
+  url: string,
+  n: number,
+  recordsPerMessage: number,
+  hub: 'hub' | 'ops',
+  payload: (seq: number) => unknown,
+): Promise<ReplayResult> {
+  const run = `${recordsPerMessage}-${hub}`;
+  const node = `n-${run}`;
+  const file = join(dir, `backlog-${run}.db`);
+  const backlog = new Outbox(file, { maxBytes: 4 * 1024 ** 3 });
+  for (let i = 0; i < n; i += 1000) {
+    backlog.appendMany(
+      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        topic: `lophoc/v1/s/${node}/th-${(i + j) % 4}/telemetry`,
+        priority: Priority.telemetry,
+        build: payload,
+      })),
+    );
+  }
+  backlog.close();
+  const opsDir = join(dir, `ops-${run}`);
+  await mkdir(opsDir, { recursive: true });
+  const hubProcess = forkSelf({
+    LOPHOC_OUTBOX_BENCH_ROLE: hub,
+    LOPHOC_OUTBOX_BENCH_URL: url,
+    LOPHOC_OUTBOX_BENCH_N: String(n),
+    LOPHOC_OUTBOX_BENCH_DIR: opsDir,
+    LOPHOC_OUTBOX_BENCH_NODE: node,
+  });
+  await nextMessage(hubProcess);
+  const job: GatewayJob = { url, file, idleFile: join(dir, `idle-${run}.db`), recordsPerMessage };
+  const gateway = forkSelf({
+    LOPHOC_OUTBOX_BENCH_ROLE: 'gateway',
+    LOPHOC_OUTBOX_BENCH_JOB: JSON.stringify(job),
+    LOPHOC_OUTBOX_BENCH_NODE: node,
+  });
+  const { ms, left, idleMiB, peakMiB } = await nextMessage<GatewayResult>(gateway);
+  await new Promise((resolve) => gateway.once('exit', resolve));
+  hubProcess.send('stop');
+  const seen = await nextMessage<{ distinct: number; repeated: number }>(hubProcess);
+  await new Promise((resolve) => hubProcess.once('exit', resolve));
+  return { ms, left, ...seen, idleMiB, peakMiB };
+}
+
+interface GatewayJob {
+  url: string;
+  file: string;
+  idleFile: string;
+  recordsPerMessage: number;
+}
+
+type GatewayResult = Pick<ReplayResult, 'ms' | 'left' | 'idleMiB' | 'peakMiB'>;
+
+/**
+ * The gateway's side in a process of its own (outbox + uplink only, as the agent runs them): RSS idle, connected with
+ * an empty outbox, then the backlog drained as fast as the uplink can, with RSS sampled every 100 ms.
+ */
+async function runGateway({ url, file, idleFile, recordsPerMessage }: GatewayJob): Promise<void> {
+  const log = pino({ level: 'silent' });
+  const birth = () => ({ v: 1 as const, ts: Date.now(), kind: 'gateway' as const, version: 'bench', devices: [] });
+  const idle = new Outbox(idleFile);
+  const idler = new Uplink({ url, site: 's', node: `idle-${process.pid}`, version: 'bench', outbox: idle, log, birth });
+  idler.start();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const idleMiB = Math.round(process.memoryUsage.rss() / 1024 ** 2);
+  await idler.stop();
+  idle.close();
+
+  const backlog = new Outbox(file, { maxBytes: 4 * 1024 ** 3 });
+  const uplink = new Uplink({
+    url,
+    site: 's',
+    node: NODE,
+    version: 'bench',
+    outbox: backlog,
+    log,
+    birth,
+    maxPublishRate: 1_000_000,
+    batchSize: 1000,
+    recordsPerMessage,
+  });
+  const start = performance.now();
+  uplink.start();
+  let peak = 0;
+  while (backlog.depth() > 0 && performance.now() - start < 900_000) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }
+  const ms = performance.now() - start;
+  const left = backlog.depth();
+  await uplink.stop();
+  backlog.close();
+  const result: GatewayResult = { ms, left, idleMiB, peakMiB: Math.round(peak / 1024 ** 2) };
+  process.send?.(result);
+  process.disconnect();
 }

@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox, Priority } from './outbox.js';
 
@@ -47,6 +49,55 @@ describe('Outbox', () => {
     outbox.takeUnsent(1, 5000);
     expect(outbox.requeue(2000)).toBe(1);
     expect(outbox.takeUnsent(10).map((r) => r.seq)).toEqual([1]);
+    outbox.close();
+  });
+
+  it('sends overdue records again before newer ones of the same priority, and counts only those not yet acknowledged', () => {
+    const outbox = new Outbox(file);
+    for (let i = 0; i < 4; i++) outbox.append('t', Priority.telemetry, (seq) => ({ seq }));
+    expect(outbox.takeUnsent(4, 1000).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    outbox.acknowledge([[2, 2]]);
+    outbox.append('t', Priority.telemetry, (seq) => ({ seq })); // 5, appended while 1-4 are in flight
+    outbox.append('a', Priority.attendance, (seq) => ({ seq })); // 6
+    expect(outbox.requeue(1500)).toBe(3); // 1, 3, 4: seq 2 was acknowledged
+    expect(outbox.takeUnsent(3, 2000).map((r) => r.seq)).toEqual([6, 1, 3]);
+    expect(outbox.takeUnsent(10, 2000).map((r) => r.seq)).toEqual([4, 5]);
+    expect(outbox.takeUnsent(10, 2000)).toEqual([]);
+    expect(outbox.requeue(1500)).toBe(0); // nothing went out at or before 1500 since
+    expect(outbox.requeue(2000)).toBe(5);
+    outbox.close();
+  });
+
+  it('writes nothing to the file when records are handed out (in flight is in memory; a restart sends all again)', () => {
+    const outbox = new Outbox(file);
+    for (let i = 0; i < 3; i++) outbox.append('t', Priority.telemetry, (seq) => ({ seq }));
+    const walBefore = statSync(`${file}-wal`).size;
+    outbox.takeUnsent(3);
+    expect(statSync(`${file}-wal`).size).toBe(walBefore);
+    outbox.close();
+    const reopened = new Outbox(file);
+    expect(reopened.takeUnsent(10).map((r) => r.seq)).toEqual([1, 2, 3]);
+    reopened.close();
+  });
+
+  it('opens an outbox written by the previous schema (sent_at column and its indexes) and resends its in-flight records', () => {
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(`
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+      INSERT INTO meta (key, value) VALUES ('next_seq', 3), ('bytes', 18), ('appended', 2), ('acknowledged', 0),
+        ('droppedTelemetry', 0), ('droppedEvents', 0), ('refused', 0), ('keptOverLimit', 0);
+      CREATE TABLE records (seq INTEGER PRIMARY KEY, priority INTEGER NOT NULL, topic TEXT NOT NULL, payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL, sent_at INTEGER);
+      CREATE INDEX records_unsent ON records (priority DESC, seq) WHERE sent_at IS NULL;
+      CREATE INDEX records_droppable ON records (priority, seq) WHERE priority <= 5;
+      INSERT INTO records VALUES (1, 0, 't', '{"seq":1,"x":1}', 0, 12345), (2, 10, 'a', '{"seq":2}', 0, NULL);
+    `);
+    old.close();
+    const outbox = new Outbox(file);
+    expect(outbox.depth()).toBe(2);
+    expect(outbox.takeUnsent(10).map((r) => r.seq)).toEqual([2, 1]);
+    expect(outbox.append('t', Priority.telemetry, (seq) => ({ seq }))).toBe(3);
     outbox.close();
   });
 

@@ -1,5 +1,6 @@
 import type { SeqRange } from '@lophoc/protocol';
 import Database from 'better-sqlite3';
+import { SendCursor, type SeqSpan } from './send-cursor.js';
 
 /** Higher is sent first (DESIGN §5: attendance and events before telemetry). */
 export const Priority = { telemetry: 0, event: 5, attendance: 10 } as const;
@@ -8,6 +9,7 @@ const DROPPABLE_UP_TO = Priority.event;
 
 export interface OutboxRecord {
   seq: number;
+  priority: number;
   topic: string;
   payload: string;
 }
@@ -39,11 +41,20 @@ const COUNTERS: (keyof OutboxCounters)[] = ['appended', 'acknowledged', 'dropped
  * The gateway's outbox (DESIGN §5): every record is written here, in a WAL-mode SQLite file, before it is
  * published, and removed only when the hub acknowledges its `seq`. `seq` is allocated in the same transaction
  * as the insert and never reused, so it keeps increasing across restarts and a dropped record shows as a gap.
+ *
+ * Only appends and acknowledgements write to the file. Which records are in flight is kept in memory
+ * (`SendCursor`): after a restart everything unacknowledged is sent again, and the hub stores each seq once.
  */
 export class Outbox {
   private readonly db: Database.Database;
   private readonly sql;
   private readonly maxBytes: number;
+  /** The meta table's values, read once and kept in step with every committed transaction (one writer). */
+  private readonly meta: Record<MetaKey, number>;
+  private depthNow: number;
+  /** Priorities present, highest first. */
+  private priorities: number[] = [];
+  private readonly cursor = new SendCursor();
 
   constructor(file: string, options: OutboxOptions = {}) {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
@@ -62,23 +73,27 @@ export class Outbox {
         priority INTEGER NOT NULL,
         topic TEXT NOT NULL,
         payload TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        sent_at INTEGER
+        created_at INTEGER NOT NULL
       );
-      CREATE INDEX IF NOT EXISTS records_unsent ON records (priority DESC, seq) WHERE sent_at IS NULL;
-      CREATE INDEX IF NOT EXISTS records_droppable ON records (priority, seq) WHERE priority <= ${DROPPABLE_UP_TO};
-      -- A restart means nothing is in flight any more: everything not acknowledged is sent again.
-      UPDATE records SET sent_at = NULL WHERE sent_at IS NOT NULL;
+      -- Outboxes written before in-flight state moved to memory: their sent_at column stays, unused.
+      DROP INDEX IF EXISTS records_unsent;
+      DROP INDEX IF EXISTS records_droppable;
+      -- One index serves sending (by priority, then seq) and dropping (lowest priority, oldest first).
+      CREATE INDEX IF NOT EXISTS records_priority_seq ON records (priority, seq);
     `);
     this.sql = {
-      meta: this.db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE key = ?'),
+      metaAll: this.db.prepare<[], { key: MetaKey; value: number }>('SELECT key, value FROM meta'),
       add: this.db.prepare<[number, string]>('UPDATE meta SET value = value + ? WHERE key = ?'),
       insert: this.db.prepare('INSERT INTO records (seq, priority, topic, payload, created_at) VALUES (?, ?, ?, ?, ?)'),
-      unsent: this.db.prepare<[number], OutboxRecord>(
-        'SELECT seq, topic, payload FROM records WHERE sent_at IS NULL ORDER BY priority DESC, seq LIMIT ?',
+      after: this.db.prepare<[number, number, number], OutboxRecord>(
+        'SELECT seq, priority, topic, payload FROM records WHERE priority = ? AND seq > ? ORDER BY seq LIMIT ?',
       ),
-      markSent: this.db.prepare('UPDATE records SET sent_at = ? WHERE seq = ?'),
-      resendOlderThan: this.db.prepare('UPDATE records SET sent_at = NULL WHERE sent_at IS NOT NULL AND sent_at <= ?'),
+      span: this.db.prepare<[number, number, number, number], OutboxRecord>(
+        'SELECT seq, priority, topic, payload FROM records WHERE priority = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?',
+      ),
+      countSpan: this.db.prepare<[number, number, number], { n: number }>(
+        'SELECT count(*) AS n FROM records WHERE priority = ? AND seq BETWEEN ? AND ?',
+      ),
       rangeBytes: this.db.prepare<[number, number], { bytes: number; n: number }>(
         'SELECT coalesce(sum(length(CAST(payload AS BLOB))), 0) AS bytes, count(*) AS n FROM records WHERE seq BETWEEN ? AND ?',
       ),
@@ -89,7 +104,17 @@ export class Outbox {
       ),
       deleteOne: this.db.prepare('DELETE FROM records WHERE seq = ?'),
       depth: this.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM records'),
+      priorityBelow: this.db.prepare<[number], { p: number | null }>('SELECT max(priority) AS p FROM records WHERE priority < ?'),
     };
+    this.meta = Object.fromEntries(this.sql.metaAll.all().map(({ key, value }) => [key, value])) as Record<MetaKey, number>;
+    this.depthNow = this.sql.depth.get()!.n;
+    // Walks the index from the top, one lookup per distinct priority.
+    for (let below = Number.MAX_SAFE_INTEGER; ; ) {
+      const { p } = this.sql.priorityBelow.get(below)!;
+      if (p === null) break;
+      this.priorities.push(p);
+      below = p;
+    }
   }
 
   /**
@@ -97,7 +122,7 @@ export class Outbox {
    * undefined when a droppable record was refused because the outbox is full of records that may not be dropped.
    */
   append(topic: string, priority: number, build: (seq: number) => unknown): number | undefined {
-    return this.db.transaction(() => this.insertOne(topic, priority, build))();
+    return this.write((delta) => this.insertOne(delta, topic, priority, build));
   }
 
   /**
@@ -105,90 +130,140 @@ export class Outbox {
    * everything its devices produced in one event-loop turn. Returns each record's seq, or undefined where refused.
    */
   appendMany(records: readonly { topic: string; priority: number; build: (seq: number) => unknown }[]): (number | undefined)[] {
-    return this.db.transaction(() => records.map(({ topic, priority, build }) => this.insertOne(topic, priority, build)))();
-  }
-
-  private insertOne(topic: string, priority: number, build: (seq: number) => unknown): number | undefined {
-    const seq = this.value('next_seq');
-    const payload = JSON.stringify(build(seq));
-    const size = Buffer.byteLength(payload);
-    if (!this.makeRoom(size)) {
-      if (priority <= DROPPABLE_UP_TO) {
-        this.sql.add.run(1, 'refused');
-        return undefined;
-      }
-      this.sql.add.run(1, 'keptOverLimit');
-    }
-    this.sql.add.run(1, 'next_seq');
-    this.sql.insert.run(seq, priority, topic, payload, Date.now());
-    this.sql.add.run(size, 'bytes');
-    this.sql.add.run(1, 'appended');
-    return seq;
-  }
-
-  /** Up to `limit` records not yet in flight, in send order (priority, then seq), marked as in flight. */
-  takeUnsent(limit: number, now = Date.now()): OutboxRecord[] {
-    return this.db.transaction(() => {
-      const records = this.sql.unsent.all(limit);
-      for (const record of records) this.sql.markSent.run(now, record.seq);
-      return records;
-    })();
+    return this.write((delta) => records.map(({ topic, priority, build }) => this.insertOne(delta, topic, priority, build)));
   }
 
   /**
-   * Puts records back in the queue: all of them after a reconnect (`olderThan` omitted), or those whose
-   * ack has not come within the ack timeout.
+   * Up to `limit` records not in flight, in send order (priority, then seq; overdue records of a priority before
+   * its new ones), now counted as in flight.
+   */
+  takeUnsent(limit: number, now = Date.now()): OutboxRecord[] {
+    const records: OutboxRecord[] = [];
+    const spans: SeqSpan[] = [];
+    const take = (rows: OutboxRecord[], priority: number) => {
+      if (rows.length === 0) return;
+      for (const row of rows) records.push(row);
+      spans.push({ priority, from: rows[0]!.seq, to: rows.at(-1)!.seq });
+    };
+    for (const priority of this.priorities) {
+      for (let span = this.cursor.resendSpans()[0]; span?.priority === priority && records.length < limit; ) {
+        const room = limit - records.length;
+        const rows = this.sql.span.all(priority, span.from, span.to, room);
+        take(rows, priority);
+        this.cursor.consumeResend(rows.length < room ? span.to : rows.at(-1)!.seq);
+        span = this.cursor.resendSpans()[0];
+      }
+      if (records.length >= limit) break;
+      take(this.sql.after.all(priority, this.cursor.cursor(priority), limit - records.length), priority);
+    }
+    this.cursor.record(now, spans);
+    return records;
+  }
+
+  /**
+   * Puts records back in the queue: all of them after a reconnect (`olderThan` omitted), or those handed out at or
+   * before `olderThan` (their ack is overdue). Returns how many records that concerns.
    */
   requeue(olderThan = Number.MAX_SAFE_INTEGER): number {
-    return this.sql.resendOlderThan.run(olderThan).changes;
+    if (olderThan === Number.MAX_SAFE_INTEGER) {
+      this.cursor.reset();
+      return this.depthNow;
+    }
+    let n = 0;
+    for (const { priority, from, to } of this.cursor.expire(olderThan)) n += this.sql.countSpan.get(priority, from, to)!.n;
+    return n;
   }
 
   /** Removes acknowledged records; returns how many were removed. */
   acknowledge(ranges: readonly SeqRange[]): number {
-    return this.db.transaction(() => {
+    return this.write((delta) => {
       let removed = 0;
       for (const [from, to] of ranges) {
         const { bytes, n } = this.sql.rangeBytes.get(from, to)!;
         if (n === 0) continue;
         this.sql.deleteRange.run(from, to);
-        this.sql.add.run(-bytes, 'bytes');
+        add(delta, 'bytes', -bytes);
         removed += n;
       }
-      this.sql.add.run(removed, 'acknowledged');
+      add(delta, 'acknowledged', removed);
+      add(delta, 'depth', -removed);
       return removed;
-    })();
+    });
   }
 
   depth(): number {
-    return this.sql.depth.get()!.n;
+    return this.depthNow;
   }
 
   /** Payload bytes held. */
   bytes(): number {
-    return this.value('bytes');
+    return this.meta.bytes;
   }
 
   counters(): OutboxCounters {
-    return Object.fromEntries(COUNTERS.map((name) => [name, this.value(name)])) as unknown as OutboxCounters;
+    return Object.fromEntries(COUNTERS.map((name) => [name, this.meta[name]])) as unknown as OutboxCounters;
   }
 
   close(): void {
     this.db.close();
   }
 
-  private value(key: string): number {
-    return this.sql.meta.get(key)!.value;
+  /**
+   * Runs `fn` in one transaction; `fn` notes changes to the meta values in `delta`, written as one UPDATE per value at
+   * the end and applied to memory only once committed, so a failed transaction leaves both as they were.
+   */
+  private write<T>(fn: (delta: Delta) => T): T {
+    const delta: Delta = {};
+    const result = this.db.transaction(() => {
+      const value = fn(delta);
+      for (const [key, change] of Object.entries(delta)) if (key !== 'depth' && change) this.sql.add.run(change, key);
+      return value;
+    })();
+    for (const [key, change] of Object.entries(delta)) {
+      if (key === 'depth') this.depthNow += change;
+      else this.meta[key as MetaKey] += change;
+    }
+    return result;
+  }
+
+  private insertOne(delta: Delta, topic: string, priority: number, build: (seq: number) => unknown): number | undefined {
+    const seq = this.meta.next_seq + (delta.next_seq ?? 0);
+    const payload = JSON.stringify(build(seq));
+    const size = Buffer.byteLength(payload);
+    if (!this.makeRoom(delta, size)) {
+      if (priority <= DROPPABLE_UP_TO) {
+        add(delta, 'refused', 1);
+        return undefined;
+      }
+      add(delta, 'keptOverLimit', 1);
+    }
+    this.sql.insert.run(seq, priority, topic, payload, Date.now());
+    add(delta, 'next_seq', 1);
+    add(delta, 'bytes', size);
+    add(delta, 'appended', 1);
+    add(delta, 'depth', 1);
+    if (!this.priorities.includes(priority)) this.priorities = [...this.priorities, priority].sort((a, b) => b - a);
+    return seq;
   }
 
   /** Drops the oldest droppable records until `size` more bytes fit; false if they cannot be made to fit. */
-  private makeRoom(size: number): boolean {
-    while (this.value('bytes') + size > this.maxBytes) {
+  private makeRoom(delta: Delta, size: number): boolean {
+    while (this.meta.bytes + (delta.bytes ?? 0) + size > this.maxBytes) {
       const oldest = this.sql.oldestDroppable.get();
       if (!oldest) return false;
       this.sql.deleteOne.run(oldest.seq);
-      this.sql.add.run(-oldest.bytes, 'bytes');
-      this.sql.add.run(1, oldest.priority <= Priority.telemetry ? 'droppedTelemetry' : 'droppedEvents');
+      add(delta, 'bytes', -oldest.bytes);
+      add(delta, 'depth', -1);
+      add(delta, oldest.priority <= Priority.telemetry ? 'droppedTelemetry' : 'droppedEvents', 1);
     }
     return true;
   }
+}
+
+type MetaKey = 'next_seq' | 'bytes' | keyof OutboxCounters;
+/** Changes to the meta values (and to the record count, `depth`, which is not stored) within one transaction. */
+type Delta = Partial<Record<MetaKey | 'depth', number>>;
+
+function add(delta: Delta, key: MetaKey | 'depth', change: number): void {
+  delta[key] = (delta[key] ?? 0) + change;
 }

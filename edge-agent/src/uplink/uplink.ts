@@ -12,7 +12,7 @@ import {
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Backoff } from '../transports/backoff.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxRecord } from './outbox.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export interface UplinkOptions {
@@ -27,8 +27,18 @@ export interface UplinkOptions {
   log: Logger;
   /** A record published but not acknowledged by the hub within this time is sent again. */
   ackTimeoutMs?: number;
-  /** Records published per round while draining the outbox. */
+  /** Records taken from the outbox at a time while draining it. */
   batchSize?: number;
+  /**
+   * QoS 1 messages published and not yet acknowledged by the broker (PUBACK), at most (default 200): the drain
+   * keeps this window full instead of waiting for each batch, so the link's round trip does not bound the rate.
+   */
+  inFlightWindow?: number;
+  /**
+   * Telemetry records of one device packed into one message, at most (default 1; DESIGN §3 allows arrays, the
+   * protocol at most 1,000). Worth raising for replaying a backlog; consumers must accept arrays.
+   */
+  recordsPerMessage?: number;
   /** Records published per second at most, so a replayed backlog is paced (default 500). */
   maxPublishRate?: number;
   /** Reconnect backoff (exponential with jitter). */
@@ -240,26 +250,98 @@ export class Uplink {
 
   private async drainLoop(): Promise<void> {
     const batchSize = this.options.batchSize ?? 200;
-    while (this.client?.connected) {
-      const records = this.options.outbox.takeUnsent(batchSize);
-      if (records.length === 0) return;
-      const wait = this.limiter.reserve(records.length);
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      try {
-        const published = Promise.all(records.map((record) => this.client!.publishAsync(record.topic, record.payload, { qos: 1 })));
-        // PUBACKs that never come (a broker that died mid-batch) must not wedge the drain loop: the records
-        // stay in flight and the ack timeout sends them again.
-        let timer: NodeJS.Timeout | undefined;
-        const stalled = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error('no PUBACK within 30 s')), 30_000);
-        });
-        await Promise.race([published, stalled, this.connectionClosed.promise]).finally(() => clearTimeout(timer));
-        this.stats.published += records.length;
-      } catch (error) {
-        // Connection lost mid-batch: the records stay in the outbox and are requeued on reconnect.
-        this.options.log.warn({ err: (error as Error).message }, 'publish interrupted');
-        return;
+    const window = this.options.inFlightWindow ?? 200;
+    const perMessage = this.options.recordsPerMessage ?? 1;
+    let inFlight = 0;
+    let failed: Error | undefined;
+    let wake: (() => void) | undefined;
+    const settled = (error?: Error) => {
+      inFlight--;
+      if (error) failed ??= error;
+      wake?.();
+    };
+    const closed = this.connectionClosed.promise;
+    /** Waits until a publish completes; PUBACKs that never come (a broker that died) must not wedge the loop. */
+    const progress = async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const completed = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no PUBACK within 30 s')), 30_000);
+      });
+      await Promise.race([completed, stalled, closed]).finally(() => {
+        clearTimeout(timer);
+        wake = undefined;
+      });
+    };
+    try {
+      while (this.client?.connected && !failed) {
+        const records = this.options.outbox.takeUnsent(batchSize);
+        if (records.length === 0) {
+          // Records appended meanwhile are taken as soon as one PUBACK comes back.
+          if (inFlight === 0) break;
+          await progress();
+          continue;
+        }
+        const wait = this.limiter.reserve(records.length);
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        for (const message of packMessages(records, perMessage)) {
+          inFlight++;
+          this.client!.publishAsync(message.topic, message.payload, { qos: 1 }).then(
+            () => {
+              this.stats.published += message.records;
+              settled();
+            },
+            (error: Error) => settled(error),
+          );
+          while (inFlight >= window && !failed) await progress();
+        }
       }
+      if (failed) throw failed;
+    } catch (error) {
+      // Connection lost or PUBACKs stalled: the records stay in the outbox; they are requeued on reconnect or when
+      // their ack is overdue.
+      this.options.log.warn({ err: (error as Error).message }, 'publish interrupted');
     }
   }
+}
+
+/** Packed telemetry stays well under the protocol's 256 KiB payload limit (string length counts UTF-16 units). */
+const PACK_BYTES = 64 * 1024;
+
+interface PackedMessage {
+  topic: string;
+  payload: string;
+  records: number;
+}
+
+/**
+ * One message per record, except telemetry: records of the same device topic go out as JSON arrays of up to
+ * `perMessage` records (DESIGN §3, "batches allowed: array"). Payloads are joined as stored, never parsed again.
+ * Messages keep the order of each topic's first record; the hub stores by seq, so order across topics is free.
+ */
+export function packMessages(records: readonly OutboxRecord[], perMessage: number): PackedMessage[] {
+  if (perMessage <= 1) return records.map((record) => ({ topic: record.topic, payload: record.payload, records: 1 }));
+  const messages: { topic: string; payloads: string[]; bytes: number; packed: boolean }[] = [];
+  const open = new Map<string, (typeof messages)[number]>();
+  for (const record of records) {
+    if (!record.topic.endsWith('/telemetry') || !record.payload.startsWith('{')) {
+      messages.push({ topic: record.topic, payloads: [record.payload], bytes: 0, packed: false });
+      continue;
+    }
+    let message = open.get(record.topic);
+    if (!message || message.payloads.length >= perMessage || message.bytes + record.payload.length > PACK_BYTES) {
+      message = { topic: record.topic, payloads: [], bytes: 2, packed: true };
+      open.set(record.topic, message);
+      messages.push(message);
+    }
+    message.payloads.push(record.payload);
+    message.bytes += record.payload.length + 1;
+  }
+  return messages.map(({ topic, payloads, packed }) => ({
+    topic,
+    payload: packed && payloads.length > 1 ? `[${payloads.join(',')}]` : payloads[0]!,
+    records: payloads.length,
+  }));
 }
