@@ -34,6 +34,10 @@ const text = {
   devices: { vi: 'Thiết bị trong phòng', en: 'Devices in the room' },
   state: { vi: 'Trạng thái', en: 'State' },
   reason: { vi: 'Lý do', en: 'Reason' },
+  peripheralsOf: { vi: 'Thiết bị ngoại vi của', en: 'Peripherals of' },
+  available: { vi: 'Sẵn sàng', en: 'Ready' },
+  unavailable: { vi: 'Không dùng được', en: 'Unavailable' },
+  noPeripherals: { vi: 'Kiosk này không khai báo máy in hay máy quét.', en: 'This kiosk declares no printer or scanner.' },
   offlineSince: { vi: 'mất kết nối từ', en: 'offline since' },
   outbox: { vi: 'hàng đợi', en: 'outbox' },
   missingSeq: { vi: 'thiếu bản ghi seq', en: 'missing seq' },
@@ -142,6 +146,32 @@ const paramNames: Record<string, Record<Language, string>> = {
   state: { vi: 'Trạng thái', en: 'State' },
   maxWidth: { vi: 'Chiều rộng ảnh (px)', en: 'Image width (px)' },
 };
+
+/** A kiosk's peripherals (kiosk-app/src/main/kiosk-devices.ts): names by birth profile. */
+const peripheralNames: Record<string, Record<Language, string>> = {
+  'escpos-receipt-printer': { vi: 'Máy in biên nhận', en: 'Receipt printer' },
+  'serial-qr-scanner': { vi: 'Máy quét mã QR', en: 'QR scanner' },
+  'hid-barcode-scanner': { vi: 'Máy quét mã QR', en: 'QR scanner' },
+};
+/** Why a kiosk peripheral is (un)usable, as kiosk-app reports it (health `devices`, `{device}/availability`). */
+const peripheralReasons: Record<string, Record<Language, string>> = {
+  'paper-out': { vi: 'Hết giấy', en: 'Out of paper' },
+  'paper-near-end': { vi: 'Sắp hết giấy', en: 'Paper running low' },
+  'no-response': { vi: 'Không phản hồi (tắt nguồn, mở nắp hoặc kẹt giấy)', en: 'Not responding (off, cover open or jammed)' },
+  unplugged: { vi: 'Chưa cắm hoặc đã rút cáp', en: 'Not plugged in or unplugged' },
+  disconnected: { vi: 'Mất kết nối với máy quét', en: 'Scanner disconnected' },
+};
+
+export function isPeripheral(profile: string | undefined): boolean {
+  return profile !== undefined && profile in peripheralNames;
+}
+export function peripheralLabel(profile: string | undefined, fallback: string, language: Language): string {
+  return (profile && peripheralNames[profile]?.[language]) ?? fallback;
+}
+/** A known reason in the operator's language; anything else (a gateway's free text) as it came. */
+export function reasonLabel(reason: string, language: Language): string {
+  return peripheralReasons[reason]?.[language] ?? reason;
+}
 
 export function paramLabel(name: string, language: Language): string {
   return paramNames[name]?.[language] ?? name;

@@ -1,17 +1,20 @@
 import { useEffect, useState } from 'react';
 import { type CommandSpecs, specOf } from '../../commands/params.js';
 import { api, type Command, type DeviceSummary, HttpError, keyOf, type LatestValue, type NodeSummary, type SeqGap } from '../api.js';
-import { commandLabel, formats, type Language, statusLabel, t } from '../i18n.js';
+import { commandLabel, formats, isPeripheral, type Language, peripheralLabel, reasonLabel, statusLabel, t } from '../i18n.js';
 import { Chart } from './Chart.js';
 import { CommandForm } from './CommandForm.js';
+import { KioskPeripherals } from './KioskPeripherals.js';
 import { KioskScreenshot } from './KioskScreenshot.js';
 import { ReadingsTable } from './OverviewPage.js';
 
 const COMMAND_TTL_SECONDS = 120;
 
-function DeviceState({ online, language }: { online: boolean | undefined; language: Language }) {
+/** A kiosk's printer or scanner is usable or not (out of paper is not "offline"); other devices online or offline. */
+function DeviceState({ online, peripheral = false, language }: { online: boolean | undefined; peripheral?: boolean; language: Language }) {
   if (online === undefined) return <span className="badge">{t('unknown', language)}</span>;
-  return <span className={online ? 'badge online' : 'badge offline'}>{online ? t('online', language) : t('offline', language)}</span>;
+  const label = peripheral ? (online ? 'available' : 'unavailable') : online ? 'online' : 'offline';
+  return <span className={online ? 'badge online' : 'badge offline'}>{t(label, language)}</span>;
 }
 
 /** One room: its nodes and devices with their state, live charts, command buttons and their results. */
@@ -133,11 +136,15 @@ export function RoomPage({
               </tr>,
               ...node.devices.map((device) => (
                 <tr key={`${node.node}/${device.device}`}>
-                  <th scope="row">{device.name ?? device.device}</th>
+                  <th scope="row">{peripheralLabel(device.profile, device.name ?? device.device, language)}</th>
                   <td>
-                    <DeviceState online={node.online ? device.online : false} language={language} />
+                    {node.online ? (
+                      <DeviceState online={device.online} peripheral={isPeripheral(device.profile)} language={language} />
+                    ) : (
+                      <DeviceState online={false} language={language} />
+                    )}
                   </td>
-                  <td>{device.reason ?? ''}</td>
+                  <td>{device.reason ? reasonLabel(device.reason, language) : ''}</td>
                   <td>
                     {device.since ? <time dateTime={new Date(device.since).toISOString()}>{dateTime.format(device.since)}</time> : ''}
                   </td>
@@ -180,9 +187,10 @@ export function RoomPage({
       </section>
       {nodes
         .filter((node) => node.kind === 'kiosk')
-        .map((node) => (
-          <KioskScreenshot key={`shot/${node.node}`} node={node} commands={commands} language={language} />
-        ))}
+        .flatMap((node) => [
+          <KioskPeripherals key={`peripherals/${node.node}`} node={node} language={language} />,
+          <KioskScreenshot key={`shot/${node.node}`} node={node} commands={commands} language={language} />,
+        ])}
       {nodes.map((node) => {
         const rows = readings.filter((v) => v.node === node.node);
         return rows.length ? (
