@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
 import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
+import { connackSent, holdDeliveriesUntilConnack } from './connack-first.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
@@ -137,7 +138,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
   if (ownsRegistry) cleanups.push(() => registry?.close());
 
   try {
-    const storage = await openStorage(options.storage ?? { kind: 'memory' });
+    const storage = await openStorage(options.storage ?? { kind: 'memory' }, (error) =>
+      log.error({ err: error.message, storage: options.storage?.kind }, 'storage connection error (it reconnects by itself)'),
+    );
     cleanups.push(() => storage.close());
     // Cleanups run in reverse: listeners stop accepting, aedes closes its clients, then leftover raw sockets go.
     const sockets = new Set<Duplex>();
@@ -318,9 +321,12 @@ function createGuard({ log, registry, limits }: { log: Logger; registry: Registr
   }
 
   const hooks: Pick<AedesOptions, 'preConnect' | 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'> = {
-    preConnect(client, _packet, callback) {
+    preConnect(client, packet, callback) {
       const address = addressOf(client);
-      if (rate.allow(address)) return callback(null, true);
+      if (rate.allow(address)) {
+        if (packet.clean === false) holdDeliveriesUntilConnack(client);
+        return callback(null, true);
+      }
       const now = Date.now();
       if (now - (lastFloodLog.get(address) ?? 0) > limits.connectionsPerAddress.windowMs) {
         lastFloodLog.set(address, now);
@@ -377,6 +383,7 @@ function createGuard({ log, registry, limits }: { log: Logger; registry: Registr
     closeSessionsOf,
     attach(aedes: Aedes) {
       aedesRef = aedes;
+      aedes.on('connackSent', (_connack, client) => connackSent(client));
       aedes.on('clientReady', (client) => {
         const session = sessions.get(client);
         if (session?.principal.role === 'node' && session.username) registry?.touchNode(session.username);

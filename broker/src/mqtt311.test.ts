@@ -138,6 +138,47 @@ describe('QoS', () => {
   });
 });
 
+describe('CONNACK', () => {
+  it('is the first packet of a resumed session even when a message is routed to it while the session is restored [MQTT-3.2.0-1]', async () => {
+    const first = await raw();
+    await first.connect('hub', { clean: false });
+    first.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'live/#', qos: 1 }] });
+    await first.next('suback');
+    first.destroy();
+    await expect.poll(() => (broker.aedes as unknown as { clients: Record<string, unknown> }).clients.hub).toBeUndefined();
+
+    // aedes restores the subscriptions, then stores the will, then writes CONNACK: route a message in between,
+    // as another cluster node would, and give it time to be written.
+    const persistence = (broker.aedes as unknown as { persistence: unknown }).persistence as {
+      delWill(client: { id: string }): Promise<unknown>;
+    };
+    const delWill = persistence.delWill.bind(persistence);
+    persistence.delWill = async (client) => {
+      if (client.id === 'hub') {
+        const packet = {
+          cmd: 'publish' as const,
+          topic: 'live/1',
+          payload: Buffer.from('early'),
+          qos: 1 as const,
+          retain: false,
+          dup: false,
+        };
+        broker.aedes.publish(packet, () => {}); // completes once delivered, which must wait for CONNACK
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return delWill(client);
+    };
+    const second = await raw();
+    second.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: false, keepalive: 30, clientId: 'hub' });
+    await expect.poll(() => second.received.length).toBeGreaterThanOrEqual(2);
+    const [connack, ...rest] = second.received;
+    expect(connack).toMatchObject({ cmd: 'connack', sessionPresent: true, returnCode: 0 });
+    // It was both queued for the absent session and routed live: QoS 1 allows the second copy [MQTT-4.3.2].
+    expect(rest.map((packet) => `${packet.cmd} ${(packet as IPublishPacket).topic}`)).toContain('publish live/1');
+    expect(rest.every((packet) => packet.cmd === 'publish' && packet.topic === 'live/1')).toBe(true);
+  });
+});
+
 describe('subscriptions', () => {
   // Known aedes 1.2 deviation, kept visible: the client's per-message dedupe (lib/client.js `dedupe`) lets the
   // first matching subscription win, so 'o/#' at QoS 0 delivers one copy at QoS 0. When aedes is fixed this

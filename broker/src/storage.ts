@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
 import type { AedesOptions } from 'aedes';
 import redisPersistence from 'aedes-persistence-redis';
+import { Redis } from 'ioredis';
 import mqemitter from 'mqemitter';
 import MQEmitterRedis from 'mqemitter-redis';
 import { withConstantTimeBacklog } from './fifo-queue.js';
@@ -45,7 +46,11 @@ export function setDupOnRedelivery<P extends ResumablePersistence>(persistence: 
 /** aedes' default message bus (mqemitter, concurrency 100 as aedes sets it) with an O(1) backlog. */
 const localBus = () => withConstantTimeBacklog(mqemitter({ concurrency: 100, matchEmptyLevels: true }));
 
-export async function openStorage(options: StorageOptions): Promise<BrokerStorage> {
+/**
+ * `onError` hears Redis connection errors; ioredis reconnects by itself, so they are reported rather than fatal
+ * (mqemitter-redis re-emits them on an emitter that would otherwise crash the process).
+ */
+export async function openStorage(options: StorageOptions, onError: (error: Error) => void = () => {}): Promise<BrokerStorage> {
   switch (options.kind) {
     case 'memory':
       return { kind: 'memory', aedesOptions: { persistence: setDupOnRedelivery(memoryPersistence()), mq: localBus() }, async close() {} };
@@ -59,7 +64,13 @@ export async function openStorage(options: StorageOptions): Promise<BrokerStorag
       const address = { host: url.hostname, port: Number(url.port || 6379), db: Number(url.pathname.slice(1) || 0) };
       // The package's main export wraps its async class so that its async iterators reach aedes as streams.
       const persistence = setDupOnRedelivery(redisPersistence(address));
-      const mq = withConstantTimeBacklog(MQEmitterRedis({ connectionString: options.url, concurrency: 100 }));
+      // ioredis 5 may write its handshake (CLIENT SETINFO, then the INFO ready check) after a PSUBSCRIBE queued
+      // while connecting; Redis refuses both on a connection in subscriber mode and the broker died of it
+      // (redis/ioredis#2037, fixed in ioredis 6). The subscriber connection therefore skips both: it only
+      // (p)subscribes, and a subscription refused while Redis still loads its data is an error that reaches onError.
+      const subConn = new Redis(options.url, { enableReadyCheck: false, disableClientInfo: true, enableAutoPipelining: true });
+      const mq = withConstantTimeBacklog(MQEmitterRedis({ connectionString: options.url, concurrency: 100, subConn }));
+      (mq as unknown as { state: { on(event: 'error', listener: (error: Error) => void): void } }).state.on('error', onError);
       return {
         kind: 'redis',
         aedesOptions: { persistence, mq },
