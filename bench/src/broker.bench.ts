@@ -4,11 +4,13 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Credentials, exportMosquitto, Registry, startBroker } from '@lophoc/broker';
+import { type Credentials, exportMosquitto, Registry, startBroker, withConstantTimeBacklog } from '@lophoc/broker';
 import { Aedes } from 'aedes';
+import mqemitter from 'mqemitter';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { startMosquitto } from '../../test/support/servers/mosquitto.js';
+import { drainBacklog } from './broker-backlog.js';
 
 /**
  * Issue #5 targets, auth + ACL on for both: fan-in (many gateways → one ops-center subscriber) and fan-out
@@ -28,19 +30,24 @@ const progress = (text: string) => process.stderr.write(`broker bench: ${text}\n
 const PHASE_TIMEOUT_MS = 60_000;
 const SITE = 'ttht-bench';
 
-type Target = 'lophoc' | 'mosquitto' | 'aedes-plain';
+type Target = 'lophoc' | 'mosquitto' | 'aedes-plain' | 'aedes-fifo';
 interface ServerJob {
-  target: 'lophoc' | 'aedes-plain';
+  target: 'lophoc' | 'aedes-plain' | 'aedes-fifo';
   registryFile: string;
 }
 type WorkerJob =
   | { role: 'publish'; url: string; accounts: Credentials[]; messages: number; qos: 0 | 1 }
   | { role: 'subscribe'; url: string; account: Credentials; clients: number; filter: string; qos: 0 | 1; expect: number }
-  | { role: 'idle'; url: string; account: Credentials; clients: number };
+  | { role: 'idle'; url: string; account: Credentials; clients: number }
+  | { role: 'hold'; url: string; account: Credentials; clients: number; timeoutMs: number };
 
 /** Which brokers and phases run (comma lists), and a CPU-profile directory for the Node brokers: for profiling. */
-const TARGETS = (process.env.LOPHOC_BROKER_BENCH_TARGETS ?? 'lophoc,mosquitto,aedes-plain').split(',') as Target[];
-const PHASES = (process.env.LOPHOC_BROKER_BENCH_PHASES ?? 'idle,fan-in,fan-out').split(',');
+const TARGETS = (process.env.LOPHOC_BROKER_BENCH_TARGETS ?? 'lophoc,mosquitto,aedes-plain,aedes-fifo').split(',') as Target[];
+const PHASES = (process.env.LOPHOC_BROKER_BENCH_PHASES ?? 'backlog,idle,fan-in,fan-out,capacity').split(',');
+/** Connections held at once in the capacity phase: under the ~20,000 open files a process may have here. */
+const CAPACITY = Number(process.env.LOPHOC_BROKER_BENCH_CAPACITY ?? 19_500);
+const CAPACITY_WORKERS = 4;
+const BACKLOGS = [10_000, 30_000, 60_000, 100_000];
 const CPU_PROF_DIR = process.env.LOPHOC_BROKER_BENCH_CPU_PROF;
 
 function forkSelf(env: Record<string, string>, execArgv: string[] = []): ChildProcess {
@@ -68,7 +75,10 @@ async function runServer(job: ServerJob): Promise<void> {
     url = broker.url;
     stop = broker.stop;
   } else {
-    const aedes = await Aedes.createBroker();
+    // aedes-fifo: the same plain aedes with the O(1) backlog queue in its mqemitter, nothing else changed.
+    const aedes = await Aedes.createBroker(
+      job.target === 'aedes-fifo' ? { mq: withConstantTimeBacklog(mqemitter({ concurrency: 100, matchEmptyLevels: true })) } : {},
+    );
     const server = createServer(aedes.handle);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -151,6 +161,33 @@ async function runWorker(job: WorkerJob): Promise<void> {
     }
     process.send?.({ received: latencies.length, first, last, latencies });
     await Promise.all(clients.map((client) => client.endAsync(true)));
+    process.exit(0);
+  }
+  if (job.role === 'hold') {
+    // As many as it can up to `clients`, stopping at the first refusal or error, or at the deadline.
+    const held: MqttClient[] = [];
+    const deadline = Date.now() + job.timeoutMs;
+    let error: string | undefined;
+    while (held.length < job.clients && Date.now() < deadline) {
+      try {
+        held.push(
+          await mqtt.connectAsync(job.url, {
+            ...job.account,
+            clientId: `hold-${process.pid}-${held.length}`,
+            reconnectPeriod: 0,
+            protocolVersion: 4,
+            keepalive: 600,
+            connectTimeout: 10_000,
+          }),
+        );
+      } catch (e) {
+        error = (e as Error).message;
+        break;
+      }
+    }
+    process.send?.({ held: held.length, error });
+    await nextMessage<string>(process as unknown as ChildProcess);
+    for (const client of held) client.end(true);
     process.exit(0);
   }
   const clients = await connectAll(
@@ -243,6 +280,11 @@ async function fanOut(url: string, publisher: Credentials, operator: Credentials
 }
 
 async function idleRss(url: string, operator: Credentials, rss: () => Promise<number>): Promise<number> {
+  // One login first: the broker's first scrypt check (32 MiB, in a libuv thread whose malloc arena keeps it) is a
+  // one-time cost of the account, not of a connection; later logins of the same account hit the login cache.
+  const warm = await mqtt.connectAsync(url, { ...operator, clientId: `idle-warm-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 });
+  await warm.endAsync();
+  await new Promise((resolve) => setTimeout(resolve, 500));
   const before = await rss();
   const workers = Array.from({ length: WORKERS }, (_, w) =>
     forkSelf({
@@ -260,6 +302,39 @@ async function idleRss(url: string, operator: Credentials, rss: () => Promise<nu
   for (const w of workers) w.send('end');
   await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
   return (after - before) / 1024;
+}
+
+/** Connections one broker process holds at once, from CAPACITY_WORKERS processes, and its RSS growth for them. */
+async function capacity(url: string, operator: Credentials, rss: () => Promise<number>) {
+  const warm = await mqtt.connectAsync(url, { ...operator, clientId: `hold-warm-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 });
+  await warm.endAsync();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = await rss();
+  const started = Date.now();
+  const workers = Array.from({ length: CAPACITY_WORKERS }, () =>
+    forkSelf({
+      LOPHOC_BROKER_BENCH_WORKER: JSON.stringify({
+        role: 'hold',
+        url,
+        account: operator,
+        clients: Math.ceil(CAPACITY / CAPACITY_WORKERS),
+        timeoutMs: 180_000,
+      }),
+    }),
+  );
+  const reports = await Promise.all(workers.map((w) => nextMessage<{ held: number; error?: string }>(w)));
+  const seconds = (Date.now() - started) / 1000;
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const after = await rss();
+  for (const w of workers) w.send('end');
+  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
+  const held = reports.reduce((sum, r) => sum + r.held, 0);
+  return { held, seconds, kib: (after - before) / 1024, error: reports.find((r) => r.error)?.error };
+}
+
+async function openFileLimit(): Promise<string> {
+  const limits = await readFile('/proc/self/limits', 'utf8');
+  return /Max open files\s+(\d+)/.exec(limits)?.[1] ?? 'unknown';
 }
 
 async function procRss(pid: number): Promise<number> {
@@ -291,6 +366,19 @@ export default async function runBrokerBench(): Promise<void> {
     progress(rows.at(-1) ?? '');
   };
   const memory: string[] = [];
+  const held: string[] = [];
+  const backlog: string[] = [];
+  if (PHASES.includes('backlog')) {
+    for (const messages of BACKLOGS) {
+      const fifo = await drainBacklog('fifo', messages, PHASE_TIMEOUT_MS);
+      const stock = await drainBacklog('stock', messages, PHASE_TIMEOUT_MS);
+      const ms = (t: number | undefined) => (t === undefined ? `> ${PHASE_TIMEOUT_MS}` : format(t));
+      backlog.push(
+        `${format(messages).padStart(8)}${ms(stock).padStart(12)}${ms(fifo).padStart(12)}${(stock && fifo ? `${(stock / fifo).toFixed(1)}×` : '—').padStart(10)}`,
+      );
+      progress(`backlog ${backlog.at(-1)}`);
+    }
+  }
 
   for (const target of TARGETS) {
     let url: string;
@@ -338,6 +426,14 @@ export default async function runBrokerBench(): Promise<void> {
         progress(`${target} fan-out QoS ${qos}`);
         line(target, `fan-out QoS ${qos}`, await fanOut(url, gateways[0] as Credentials, operator, qos));
       }
+      if (PHASES.includes('capacity')) {
+        progress(`${target} connections held (up to ${CAPACITY})`);
+        const r = await capacity(url, operator, rss);
+        held.push(
+          `${target.padEnd(13)}${format(r.held).padStart(8)} held in ${r.seconds.toFixed(0)} s, RSS +${format(r.kib / 1024)} MiB = ${(r.kib / Math.max(1, r.held)).toFixed(2)} KiB per connection${r.error ? ` (stopped: ${r.error})` : ''}`,
+        );
+        progress(held.at(-1) ?? '');
+      }
     } finally {
       await stop();
     }
@@ -354,6 +450,18 @@ export default async function runBrokerBench(): Promise<void> {
   for (const row of rows) process.stdout.write(`${row}\n`);
   process.stdout.write(`\nRSS growth with ${IDLE_CONNECTIONS} idle connections\n`);
   for (const row of memory) process.stdout.write(`${row}\n`);
+  if (held.length > 0) {
+    process.stdout.write(
+      `\nConnections one process holds (asked ${format(CAPACITY)}, ${CAPACITY_WORKERS} client processes, open-file cap per process ${await openFileLimit()})\n`,
+    );
+    for (const row of held) process.stdout.write(`${row}\n`);
+  }
+  if (backlog.length > 0) {
+    process.stdout.write(
+      `\nmqemitter backlog drain (concurrency 100, messages emitted at once, ms until the last delivery)\n${'messages'.padStart(8)}${'stock 7.1'.padStart(12)}${'O(1) queue'.padStart(12)}${'speed-up'.padStart(10)}\n`,
+    );
+    for (const row of backlog) process.stdout.write(`${row}\n`);
+  }
 }
 
 // Child-process roles (after every declaration above, so nothing is used before it is initialised). A child whose

@@ -180,6 +180,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const started: Partial<Record<'port' | 'tlsPort' | 'wsPort', number>> = {};
     const addListener = async (server: Server, port: number, listenHost: string, what: string) => {
       const bound = await listen(server, port, listenHost, what);
+      // accept() fails with EMFILE when the process is out of file descriptors: refuse that connection, log it
+      // (at most every 10 s), and keep serving the others instead of dying on an unhandled 'error'.
+      let lastAcceptErrorLog = 0;
+      server.on('error', (error: NodeJS.ErrnoException) => {
+        if (Date.now() - lastAcceptErrorLog < 10_000) return;
+        lastAcceptErrorLog = Date.now();
+        log.warn({ listener: what, err: error.message, code: error.code }, 'connection not accepted');
+      });
       // Stop accepting first; aedes then closes its clients and the raw sockets left are destroyed.
       cleanups.push(() => {
         server.close();

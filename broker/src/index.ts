@@ -5,6 +5,7 @@
 export { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
 export { type BrokerLimits, type BrokerOptions, DEFAULT_LIMITS, type RunningBroker, startBroker } from './broker.js';
 export { type CityUplink, type CityUplinkOptions, startCityUplink } from './city-uplink.js';
+export { FifoQueue, withConstantTimeBacklog } from './fifo-queue.js';
 export { exportMosquitto, mosquittoAclEntries } from './mosquitto-export.js';
 export { createProvisioningApp, type ProvisioningAdvert } from './provisioning.js';
 export {
