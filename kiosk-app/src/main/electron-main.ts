@@ -99,8 +99,7 @@ export async function main(options: { log?: Logger } = {}): Promise<{ stop(): Pr
       problem: ({ type, reason }) => log.warn({ type, reason }, 'QR scanner'),
     });
   if (config.scanner) {
-    const closeScanner = await openScanner(config.scanner, devices, log, onScanner);
-    if (closeScanner) closers.push(closeScanner);
+    closers.push(await openScanner(config.scanner, devices, log, onScanner));
   }
   // When the catalog was last fetched, for health; refreshed each minute from the core's snapshot.
   let lastSyncAt: number | undefined;

@@ -5,6 +5,7 @@ import { EnrolmentPrinting } from '../devices/enrolment-printing.js';
 import { HidQrScanner, type HidReportSource } from '../devices/hid-qr-scanner.js';
 import { type ScannerEvent, SerialQrScanner } from '../devices/qr-scanner.js';
 import { ReceiptPrinter } from '../devices/receipt-printer.js';
+import { ReopeningScanner, type ReopenOptions, type ScannerSource } from '../devices/reopening-scanner.js';
 import type { KioskConfig } from './config.js';
 
 /** Device ids of the kiosk's peripherals in birth, health `devices` and `{device}/availability`. */
@@ -56,39 +57,34 @@ export async function openPrinter(
   };
 }
 
-/** The QR scanner (serial or HID); its availability follows opening and disconnection. */
+/**
+ * The QR scanner (serial or HID), kept open: absent at start or unplugged later it is opened again with backoff
+ * (src/devices/reopening-scanner.ts); its availability follows. Returns the function that closes it.
+ */
 export async function openScanner(
   scanner: NonNullable<KioskConfig['scanner']>,
   states: DeviceAvailabilities,
   log: Logger,
   onEvent: (event: ScannerEvent) => void,
-): Promise<(() => Promise<void> | void) | undefined> {
-  const track = (event: ScannerEvent) => {
-    if (event.type === 'disconnected') states.set(SCANNER_DEVICE, { available: false, reason: 'disconnected' });
-    onEvent(event);
-  };
-  if ('path' in scanner) {
+  reopen: ReopenOptions = {},
+): Promise<() => Promise<void>> {
+  const open = async (): Promise<ScannerSource> => {
+    if ('path' in scanner) return SerialQrScanner.open(scanner);
+    const { vendorId, productId } = scanner.hid;
     try {
-      const serial = await SerialQrScanner.open(scanner);
-      serial.on('event', track);
-      states.set(SCANNER_DEVICE, { available: true });
-      return () => serial.close();
+      const { HID } = (await import('node-hid')) as { HID: new (vendorId: number, productId: number) => HidReportSource };
+      return new HidQrScanner(new HID(vendorId, productId));
     } catch (error) {
-      log.error({ err: (error as Error).message }, 'QR scanner unavailable');
-      states.set(SCANNER_DEVICE, { available: false, reason: 'unplugged' });
-      return undefined;
+      throw new Error(`HID QR scanner ${vendorId.toString(16)}:${productId.toString(16)} cannot be opened: ${(error as Error).message}`);
     }
-  }
-  const { vendorId, productId } = scanner.hid;
-  try {
-    const { HID } = (await import('node-hid')) as { HID: new (vendorId: number, productId: number) => HidReportSource };
-    const hid = new HidQrScanner(new HID(vendorId, productId));
-    hid.on('event', track);
-    states.set(SCANNER_DEVICE, { available: true });
-    return () => hid.close();
-  } catch (error) {
-    log.error({ err: (error as Error).message, vendorId, productId }, 'HID QR scanner unavailable');
-    states.set(SCANNER_DEVICE, { available: false, reason: 'unplugged' });
-    return undefined;
-  }
+  };
+  const reopening = new ReopeningScanner(open, reopen);
+  reopening.on('event', onEvent);
+  reopening.on('availability', (state) => {
+    if (state.available) log.info('QR scanner open');
+    else log.error({ err: state.detail }, `QR scanner unavailable (${state.reason}); trying again`);
+    states.set(SCANNER_DEVICE, state.available ? { available: true } : { available: false, reason: state.reason });
+  });
+  await reopening.start();
+  return () => reopening.close();
 }
