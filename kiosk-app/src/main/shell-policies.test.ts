@@ -379,6 +379,21 @@ describe('IPC', () => {
     expect(server.submitted).toEqual([]);
   });
 
+  it("passes a session record (the citizen's number of searches) to the core, and refuses a bad count", async () => {
+    const ipcMain = new FakeIpcMain();
+    const server = backend();
+    registerKioskIpc(ipcMain, server, [KIOSK], log);
+    const record = { kind: 'session', key: 'session-abcdefgh', data: { searches: 2 } };
+    expect(await ipcMain.invoke(KIOSK, 'kiosk:submit', { ...record, data: { searches: -1 } })).toEqual({
+      ok: false,
+      reason: 'invalid',
+      field: 'searches',
+    });
+    expect(server.submitted).toEqual([]);
+    await ipcMain.invoke(KIOSK, 'kiosk:submit', record);
+    expect(server.submitted).toEqual([record]);
+  });
+
   it('registers every preload channel and removes them', () => {
     const ipcMain = new FakeIpcMain();
     const remove = registerKioskIpc(ipcMain, backend(), [KIOSK], log);
