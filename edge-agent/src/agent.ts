@@ -60,6 +60,7 @@ export async function startAgent(config: GatewayConfig, log: Logger, options: st
     site: config.site,
     node: config.node,
     outbox,
+    writeDelayMs: config.outbox.writeDelayMs,
     drain: () => uplink?.drain(),
     availability: (device, online, reason) => uplink?.setAvailability(device, online, reason),
     cardReaders: new Set(devices.filter(({ profile }) => profile.category === 'card-reader').map(({ instance }) => instance.id)),

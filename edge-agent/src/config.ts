@@ -71,8 +71,13 @@ export const gatewayConfigSchema = z
           .min(64 * 1024)
           .max(16 * 1024 ** 3)
           .default(64 * 1024 ** 2),
+        /**
+         * Device output is gathered this long and stored in one transaction (one fsync); attendance is stored at
+         * once. A power cut can lose at most this much of readings and events (default 20 ms; 0: every loop turn).
+         */
+        writeDelayMs: z.number().int().min(0).max(1000).default(20),
       })
-      .default({ maxBytes: 64 * 1024 ** 2 }),
+      .default({ maxBytes: 64 * 1024 ** 2, writeDelayMs: 20 }),
     /** Card privacy (DESIGN §6): required when a card reader is configured. */
     privacy: z
       .strictObject({

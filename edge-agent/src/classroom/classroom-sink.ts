@@ -10,6 +10,8 @@ export interface ClassroomSinkOptions {
   site: string;
   node: string;
   outbox: Outbox;
+  /** How long device output is gathered before it is stored in one transaction (attendance: at once). */
+  writeDelayMs?: number;
   /** Asks the uplink to send what was just appended. */
   drain(): void;
   availability(device: string, online: boolean, reason?: string): void;
@@ -39,6 +41,24 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
   const { site, node, outbox, rules, log } = options;
   const stats = { cardTaps: 0, badCardIds: 0, ruleCommands: 0, ruleCommandFailures: 0 };
   const writer = new BatchingWriter(outbox, options.drain);
+  const delayMs = options.writeDelayMs ?? 0;
+  // Each outbox transaction costs an fsync and the uplink a round of reading back; ten serial ports each sending
+  // a chunk every few ms would otherwise make hundreds a second. Gathered for delayMs, they make at most 1000/delayMs.
+  let held: [topic: string, priority: number, build: (seq: number) => unknown][] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const store = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    for (const [topic, priority, build] of held) writer.write(topic, priority, build);
+    held = [];
+    writer.flush();
+  };
+  const write = (topic: string, priority: number, build: (seq: number) => unknown) => {
+    if (delayMs === 0) return writer.write(topic, priority, build);
+    held.push([topic, priority, build]);
+    if (priority >= Priority.attendance) store();
+    else timer ??= setTimeout(store, delayMs);
+  };
   // Built (and its ids checked) once per device, not once per reading.
   const topics = { event: new Map<string, string>(), telemetry: new Map<string, string>() };
   const topicOf = (kind: 'event' | 'telemetry', device: string) => {
@@ -50,7 +70,7 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
     return topic;
   };
   const appendEvent = (device: string, type: string, data: Record<string, unknown>, ts: number, priority: number) => {
-    writer.write(topicOf('event', device), priority, (seq) => ({ v: 1, ts, seq, type, data }));
+    write(topicOf('event', device), priority, (seq) => ({ v: 1, ts, seq, type, data }));
   };
   const carryOut = (actions: RuleAction[], ts: number) => {
     for (const action of actions) {
@@ -78,7 +98,7 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
 
   const sink: DeviceSink = {
     telemetry(device, values, ts) {
-      writer.write(topicOf('telemetry', device), Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
+      write(topicOf('telemetry', device), Priority.telemetry, (seq) => ({ v: 1, ts, seq, values }));
       if (rules) for (const [name, value] of Object.entries(values)) carryOut(rules.reading(device, name, value, ts), ts);
     },
     availability(device, online, reason) {
@@ -103,5 +123,5 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
       if (rules) carryOut(rules.cardTap(device, card, ts), ts);
     },
   };
-  return { sink, stats, tick: (now) => rules && carryOut(rules.tick(now), now), flush: () => writer.flush() };
+  return { sink, stats, tick: (now) => rules && carryOut(rules.tick(now), now), flush: store };
 }
