@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
 import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
-import { connackSent, holdDeliveriesUntilConnack } from './connack-first.js';
+import { holdDeliveriesUntilConnack } from './connack-first.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
@@ -391,7 +391,6 @@ function createGuard({ log, registry, limits }: { log: Logger; registry: Registr
     closeSessionsOf,
     attach(aedes: Aedes) {
       aedesRef = aedes;
-      aedes.on('connackSent', (_connack, client) => connackSent(client));
       aedes.on('clientReady', (client) => {
         const session = sessions.get(client);
         if (session?.principal.role === 'node' && session.username) registry?.touchNode(session.username);

@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { freePort } from '../processes.js';
 import { type Daemon, spawnDaemon } from './daemon.js';
 
-/** A throwaway redis-server (Debian `redis-server`) on a free 127.0.0.1 port, no snapshots, data in a temp dir. */
-export async function startRedis(): Promise<Daemon> {
+/**
+ * A throwaway redis-server (Debian `redis-server`) on a free 127.0.0.1 port (or `port`, to bring one back after
+ * a crash), no snapshots, data in a temp dir.
+ */
+export async function startRedis(options: { port?: number } = {}): Promise<Daemon> {
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-redis-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const daemon = await spawnDaemon(
     'redis-server',
     'redis-server',
@@ -19,6 +22,10 @@ export async function startRedis(): Promise<Daemon> {
     ...daemon,
     async stop() {
       await daemon.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      await daemon.kill();
       await rm(dir, { recursive: true, force: true });
     },
   };
