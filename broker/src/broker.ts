@@ -4,12 +4,13 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { MAX_PAYLOAD_BYTES } from '@lophoc/protocol';
 import { listen } from '@lophoc/scripts/listen';
-import { Aedes, type AedesOptions, type AuthenticateError, type Client } from 'aedes';
+import { Aedes, type AedesOptions, type AuthenticateError, type Client, type ConnectPacket } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
 import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
 import { holdDeliveriesUntilConnack } from './connack-first.js';
+import { trimClient } from './connection-trim.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
@@ -167,14 +168,14 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const forget = function (this: Duplex) {
       sockets.delete(this);
     };
+    const tooLarge = (stream: Duplex, error: PacketTooLarge) =>
+      log.warn({ address: guard.addresses.get(stream), reason: error.message }, 'connection closed: packet too large');
     const accept = (stream: Duplex, address: string) => {
       sockets.add(stream);
       stream.on('close', forget);
       guard.addresses.set(stream, address);
-      aedes.handle(batchWrites(stream));
-      limitPacketSize(stream, limits.maxPacketBytes, (error: PacketTooLarge) =>
-        log.warn({ address, reason: error.message }, 'connection closed: packet too large'),
-      );
+      trimClient(aedes.handle(batchWrites(stream)));
+      limitPacketSize(stream, limits.maxPacketBytes, tooLarge);
     };
 
     const started: Partial<Record<'port' | 'tlsPort' | 'wsPort', number>> = {};
@@ -288,6 +289,8 @@ function createGuard({ log, registry, limits }: { log: Logger; registry: Registr
   const live = new Set<Client>();
   /** Clients whose refusal was already logged, so aedes' clientError for the same cause is not logged twice. */
   const explained = new WeakSet<Client>();
+  /** CONNECT packets between preConnect and authenticate. */
+  const connectPackets = new WeakMap<Client, ConnectPacket>();
   const rate = new ConnectionRateLimiter(limits.connectionsPerAddress.max, limits.connectionsPerAddress.windowMs);
   const failures = new FailedLoginDelay(limits.failedLoginDelay.baseMs, limits.failedLoginDelay.maxMs);
   const lastFloodLog = new Map<string, number>();
@@ -333,6 +336,7 @@ function createGuard({ log, registry, limits }: { log: Logger; registry: Registr
       const address = addressOf(client);
       if (rate.allow(address)) {
         if (packet.clean === false) holdDeliveriesUntilConnack(client);
+        connectPackets.set(client, packet);
         return callback(null, true);
       }
       const now = Date.now();
@@ -347,6 +351,11 @@ function createGuard({ log, registry, limits }: { log: Logger; registry: Registr
       callback(new Error('connection rate limit'), false);
     },
     authenticate(client, username, password, done) {
+      // aedes keeps the CONNECT packet for the life of the connection (its keepalive timer's closure); the
+      // password has no use after this check, so it is not kept in memory that long.
+      const packet = connectPackets.get(client);
+      if (packet) packet.password = undefined;
+      connectPackets.delete(client);
       authenticate(client, username, password).then(
         (session) => {
           sessions.set(client, session);

@@ -49,21 +49,28 @@ export class PacketSizeMeter {
   }
 }
 
+const meters = Symbol('lophoc.packetSizeMeter');
+type Metered = Duplex & { [meters]: { meter: PacketSizeMeter; onTooLarge: (stream: Duplex, error: PacketTooLarge) => void } };
+
+/** One listener function for every connection (no closure per connection). */
+function meterChunk(this: Metered, chunk: Buffer): void {
+  if (this.destroyed) return;
+  const { meter, onTooLarge } = this[meters];
+  try {
+    meter.feed(chunk);
+  } catch (error) {
+    onTooLarge(this, error as PacketTooLarge);
+    this.destroy();
+  }
+}
+
 /**
  * Checks the bytes aedes reads from `stream` and destroys it at the first oversized packet. Call it after
  * `aedes.handle(stream)`: aedes reads with 'readable' + `read()`, and a 'data' listener added then sees each chunk
  * `read()` returns, before the parser does, without turning the stream into flowing mode. Unlike a wrapping
  * Duplex, this adds no second stream (buffers, state, a copy of every chunk) per connection.
  */
-export function limitPacketSize(stream: Duplex, maxBytes: number, onTooLarge: (error: PacketTooLarge) => void): void {
-  const meter = new PacketSizeMeter(maxBytes);
-  stream.on('data', (chunk: Buffer) => {
-    if (stream.destroyed) return;
-    try {
-      meter.feed(chunk);
-    } catch (error) {
-      onTooLarge(error as PacketTooLarge);
-      stream.destroy();
-    }
-  });
+export function limitPacketSize(stream: Duplex, maxBytes: number, onTooLarge: (stream: Duplex, error: PacketTooLarge) => void): void {
+  (stream as Metered)[meters] = { meter: new PacketSizeMeter(maxBytes), onTooLarge };
+  stream.on('data', meterChunk);
 }
