@@ -1,9 +1,9 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBroker } from '@lophoc/broker';
 import { Outbox, Priority, Uplink } from '@lophoc/edge-agent';
 import { startOpsCenter } from '@lophoc/ops-center';
 import { mergeRanges, type SeqRange } from '@lophoc/protocol';
@@ -50,7 +50,23 @@ function nextMessage<T>(child: ChildProcess): Promise<T> {
   });
 }
 
+/** LopHoc's broker (aedes), or Mosquitto with LOPHOC_OUTBOX_BENCH_BROKER=mosquitto, in a process of its own. */
 async function runBroker(): Promise<void> {
+  if (process.env.LOPHOC_OUTBOX_BENCH_BROKER === 'mosquitto') {
+    const port = await freePort();
+    const config = join(process.env.LOPHOC_OUTBOX_BENCH_DIR!, 'mosquitto.conf');
+    // No queue limits: a 1M-record replay must not be cut by Mosquitto's defaults (1,000 queued, 20 in flight).
+    await writeFile(config, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\nmax_inflight_messages 0\n`);
+    const mosquitto = spawn('/usr/sbin/mosquitto', ['-c', config], { stdio: 'ignore' });
+    await waitForPort(port);
+    process.send?.(`mqtt://127.0.0.1:${port}`);
+    process.once('message', () => {
+      mosquitto.kill();
+      process.exit(0);
+    });
+    return;
+  }
+  const { startBroker } = await import('@lophoc/broker');
   const broker = await startBroker({ port: 0, log: pino({ level: 'silent' }) });
   process.send?.(broker.url);
   process.once('message', async () => {
@@ -170,9 +186,12 @@ export default async function runOutboxBench(): Promise<void> {
     );
 
     const n = Number(process.env.LOPHOC_OUTBOX_BENCH_N ?? 200_000);
-    const brokerProcess = forkSelf({ LOPHOC_OUTBOX_BENCH_ROLE: 'broker' });
+    const brokerProcess = forkSelf({ LOPHOC_OUTBOX_BENCH_ROLE: 'broker', LOPHOC_OUTBOX_BENCH_DIR: dir });
     const url = await nextMessage<string>(brokerProcess);
-    process.stdout.write(`\nBacklog replay of ${n.toLocaleString('en-US')} records: aedes and the acking hub in their own processes\n`);
+    const brokerName = process.env.LOPHOC_OUTBOX_BENCH_BROKER === 'mosquitto' ? 'Mosquitto' : 'LopHoc broker (aedes)';
+    process.stdout.write(
+      `\nBacklog replay of ${n.toLocaleString('en-US')} records: ${brokerName}, the hub and the gateway each in their own process\n`,
+    );
     try {
       for (const [recordsPerMessage, hub] of [
         [1, 'hub'],
@@ -297,10 +316,38 @@ async function runGateway({ url, file, idleFile, recordsPerMessage }: GatewayJob
     peak = Math.max(peak, process.memoryUsage.rss());
   }
   const ms = performance.now() - start;
-  const left = backlog.depth();
   await uplink.stop();
   backlog.close();
+  // Counted in the file, not taken from the outbox's own bookkeeping.
+  const db = new Database(file, { readonly: true });
+  const left = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM records').get()!.n;
+  db.close();
   const result: GatewayResult = { ms, left, idleMiB, peakMiB: Math.round(peak / 1024 ** 2) };
   process.send?.(result);
   process.disconnect();
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`Mosquitto does not listen on 127.0.0.1:${port} after 5 s`);
 }
