@@ -170,7 +170,11 @@ export class Outbox {
       return this.depthNow;
     }
     let n = 0;
-    for (const { priority, from, to } of this.cursor.expire(olderThan)) n += this.sql.countSpan.get(priority, from, to)!.n;
+    this.cursor.expire(olderThan, ({ priority, from, to }) => {
+      const left = this.sql.countSpan.get(priority, from, to)!.n;
+      n += left;
+      return left > 0;
+    });
     return n;
   }
 

@@ -50,10 +50,16 @@ export class SendCursor {
     this.resend = [];
   }
 
-  /** Spans handed out at or before `olderThan` move to the resend list; returns them. */
-  expire(olderThan: number): SeqSpan[] {
+  /**
+   * Spans handed out at or before `olderThan` move to the resend list, except those `pending` finds empty (all
+   * acknowledged meanwhile); returns the spans moved.
+   */
+  expire(olderThan: number, pending: (span: SeqSpan) => boolean): SeqSpan[] {
     const expired: SeqSpan[] = [];
-    while (this.taken.length > 0 && this.taken[0]!.at <= olderThan) expired.push(...this.taken.shift()!.spans);
+    while (this.taken.length > 0 && this.taken[0]!.at <= olderThan) {
+      for (const span of this.taken.shift()!.spans) if (pending(span)) expired.push(span);
+    }
+    if (expired.length === 0) return expired;
     this.resend.push(...expired);
     this.resend.sort((a, b) => b.priority - a.priority || a.from - b.from);
     return expired;
