@@ -99,10 +99,15 @@ describe('broker cluster on Redis', () => {
     await node.publishAsync(`${BASE}/cmd/result`, '{"v":1,"id":"c-1","ok":true}', { qos: 1 });
     await node.publishAsync(`${BASE}/cmd/result`, '{"v":1,"id":"c-2","ok":true}', { qos: 1 });
 
-    const back = await mqtt.connectAsync(b.url, { ...service, clientId: 'ops-center', clean: false, reconnectPeriod: 0 });
+    // Listen before CONNACK: the queued messages come right behind it, before connectAsync would return.
+    const back = mqtt.connect(b.url, { ...service, clientId: 'ops-center', clean: false, reconnectPeriod: 0 });
     clients.push(back);
     const received: string[] = [];
     back.on('message', (_topic, payload) => received.push(payload.toString()));
+    await new Promise<void>((resolve, reject) => {
+      back.once('connect', () => resolve());
+      back.once('error', reject);
+    });
     // QoS 1 is at-least-once [MQTT-4.3.2]: a message queued while the session was restored may come twice.
     await expect
       .poll(() => [...new Set(received)], { timeout: 15_000 })
