@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { decodeMessage, encodeMessage, filters, type Message, mergeRanges, ProtocolError } from '@lophoc/protocol';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IStream, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { pubackPackets } from './ingest/pubacks.js';
 import type { LatestValue, Store, WriteResult } from './store/store.js';
 
 export interface IngestOptions {
@@ -28,6 +29,10 @@ export interface IngestStats {
   malformedByCode: Record<string, number>;
 }
 
+/** Passed to MQTT.js's `handleMessage` callback so that it does not PUBACK: the ingest does, after the commit. */
+const PUBACK_AFTER_COMMIT = new Error('PUBACK is sent by the ingest after the commit');
+const noop = () => {};
+
 const SUBSCRIPTIONS = [
   filters.deviceKind('telemetry'),
   filters.deviceKind('event'),
@@ -43,6 +48,11 @@ const SUBSCRIPTIONS = [
  * The ops-center's single MQTT reader (DESIGN §3, §5): persistent session at QoS 1, records stored once on
  * `(node, seq)` in batched transactions, then an `ack` of the stored seq ranges to each node. Malformed
  * messages are counted and skipped; they never stop the stream.
+ *
+ * The MQTT PUBACK of each QoS 1 message is written only after the transaction holding it committed (malformed
+ * ones with the batch they arrived in), all of a batch's PUBACKs in one socket write, in arrival order
+ * [MQTT-4.6.0-2]. Until then the broker keeps the message in the persistent session, so a ops-center killed
+ * before a commit gets it again when it reconnects; MQTT.js alone would PUBACK on receipt.
  */
 export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [WriteResult] }> {
   readonly stats: IngestStats = {
@@ -57,6 +67,9 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
   };
   private client: MqttClient | undefined;
   private pending: Message[] = [];
+  /** Packet ids of the QoS 1 messages received since the last flush (malformed ones too), and their connection. */
+  private pendingPubacks: number[] = [];
+  private pendingStream: IStream | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   /** Writes run one after another so acks and live updates keep arrival order. */
   private writing: Promise<void> = Promise.resolve();
@@ -68,9 +81,22 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
   /** Resolves once connected and subscribed; rejects with a clear message if the broker cannot be reached. */
   async start(): Promise<void> {
     const { url, username, password, clientId = 'lophoc-ops-center', log } = this.options;
-    const client = mqtt.connect(url, { clientId, username, password, clean: false, reconnectPeriod: 1000, connectTimeout: 10_000 });
+    const client = mqtt.connect(url, {
+      clientId,
+      username,
+      password,
+      clean: false,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      log: noop, // MQTT.js's debug logging costs ~3 µs per received message even when disabled
+    });
     this.client = client;
-    client.on('message', (topic, payload) => this.receive(topic, payload));
+    // MQTT.js hands each message here once at a time and PUBACKs it when called back without an error.
+    client.handleMessage = (packet, callback) => {
+      const deferred = packet.qos === 1 && packet.messageId !== undefined;
+      this.receive(packet.topic, packet.payload as Buffer, deferred ? packet.messageId : undefined, client.stream);
+      callback(deferred ? PUBACK_AFTER_COMMIT : undefined);
+    };
     client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
     client.on('connect', (connack) => {
       log.info({ url, sessionPresent: connack.sessionPresent }, 'ingest connected');
@@ -115,7 +141,13 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
     await this.writing;
   }
 
-  private receive(topic: string, payload: Buffer): void {
+  private receive(topic: string, payload: Buffer, packetId: number | undefined, stream: IStream): void {
+    // A batch's PUBACKs go to the connection its messages came on; one from before a reconnect is not continued.
+    if (stream !== this.pendingStream) {
+      this.flush();
+      this.pendingStream = stream;
+    }
+    if (packetId !== undefined) this.pendingPubacks.push(packetId);
     this.stats.received++;
     try {
       this.pending.push(decodeMessage(topic, payload));
@@ -124,7 +156,6 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
       this.stats.malformed++;
       this.stats.malformedByCode[code] = (this.stats.malformedByCode[code] ?? 0) + 1;
       this.options.log.warn({ err: (error as Error).message }, 'skipped a malformed message');
-      return;
     }
     if (this.pending.length >= (this.options.batchSize ?? 500)) this.flush();
     else this.flushTimer ??= setTimeout(() => this.flush(), this.options.batchDelayMs ?? 20);
@@ -133,24 +164,43 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
   private flush(): void {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 && this.pendingPubacks.length === 0) return;
     const batch = this.pending;
+    const pubacks = this.pendingPubacks;
+    const stream = this.pendingStream;
     this.pending = [];
+    this.pendingPubacks = [];
     this.writing = this.writing.then(async () => {
+      let result: WriteResult | undefined;
       try {
-        const result = await this.options.store.write(batch, Date.now());
-        this.stats.stored += result.stored;
-        this.stats.duplicates += result.duplicates;
-        this.stats.batches++;
+        if (batch.length) result = await this.options.store.write(batch, Date.now());
+      } catch (error) {
+        // Neither PUBACKed nor acknowledged: closing the connection makes the broker send the session's
+        // unacknowledged messages again once the ingest reconnects; nothing is lost.
+        this.stats.writeErrors++;
+        this.options.log.error({ err: (error as Error).message, messages: batch.length }, 'store write failed; not acknowledged');
+        if (stream && this.client?.stream === stream) stream.destroy();
+        return;
+      }
+      this.puback(stream, pubacks);
+      if (!result) return;
+      this.stats.stored += result.stored;
+      this.stats.duplicates += result.duplicates;
+      this.stats.batches++;
+      try {
         for (const { site, node, seqs } of result.durable.values()) this.acknowledge(site, node, seqs);
         if (result.latest.length) this.emit('latest', result.latest);
         this.emit('written', result);
       } catch (error) {
-        // Nothing is acknowledged, so every node sends the batch again; nothing is lost.
-        this.stats.writeErrors++;
-        this.options.log.error({ err: (error as Error).message, messages: batch.length }, 'store write failed; not acknowledged');
+        this.options.log.error({ err: (error as Error).message }, 'after storing a batch');
       }
     });
+  }
+
+  /** PUBACKs after the commit; on a connection closed since, the broker sends the messages again (stored once). */
+  private puback(stream: IStream | undefined, packetIds: number[]): void {
+    if (packetIds.length === 0 || !stream || this.client?.stream !== stream || !this.client.connected || stream.destroyed) return;
+    stream.write(pubackPackets(packetIds));
   }
 
   /** Acks name seq ranges (DESIGN §3), sent only after the transaction that stored them committed. */
