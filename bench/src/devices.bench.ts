@@ -22,7 +22,8 @@ import { buildDaemon } from '../../scripts/src/build-daemons.js';
  * - peer: Node-RED 4.1.15 (its own process) with node-red-node-serialport: serial in → function (regex) → mqtt out.
  * CPU is user+system time of the consumer process (/proc/PID/stat) over the load window; RSS from /proc/PID/status.
  * Knobs: LOPHOC_DEVICES_BENCH_RATES=5000 (comma list), LOPHOC_DEVICES_BENCH_PEER=0 (ours only),
- * LOPHOC_DEVICES_BENCH_CPU_PROFILE=DIR (the agent runs with --cpu-prof into DIR).
+ * LOPHOC_DEVICES_BENCH_CPU_PROFILE=DIR (the agent runs with --cpu-prof into DIR), LOPHOC_DEVICES_BENCH_NODE_FLAGS
+ * (more node flags for the agent, e.g. `--semi-space-growth-factor=1`).
  */
 const PORTS = 10;
 const RATES = (process.env.LOPHOC_DEVICES_BENCH_RATES ?? '1000,5000').split(',').map(Number);
@@ -100,9 +101,14 @@ function nextMessage<T>(child: ChildProcess): Promise<T> {
 }
 
 async function cpuMs(pid: number): Promise<number> {
+  const { user, system } = await cpuSplitMs(pid);
+  return user + system;
+}
+
+async function cpuSplitMs(pid: number): Promise<{ user: number; system: number }> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICK; // utime, stime
+  return { user: (Number(fields[11]) * 1000) / TICK, system: (Number(fields[12]) * 1000) / TICK }; // utime, stime
 }
 
 async function rssMiB(pid: number): Promise<number> {
@@ -119,6 +125,11 @@ interface Measure {
   offered: number;
   delivered: number;
   cpuUsPerMessage: number;
+  /** CPU over the load window, user and kernel, ms. */
+  userMs: number;
+  systemMs: number;
+  /** CPU while idle (no lines), ms per second. */
+  idleCpuMsPerS: number;
   idleRssMiB: number;
   loadRssMiB: number;
 }
@@ -138,7 +149,10 @@ async function measure(
   counter.on('message', () => delivered++);
   await counter.subscribeAsync(topic, { qos: 1 });
   const consumer = await startConsumer(pairs.map((pair) => pair.host));
-  await new Promise((resolve) => setTimeout(resolve, 3000)); // settle: idle RSS after start-up
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const idleCpuBefore = await cpuMs(consumer.pid);
+  await new Promise((resolve) => setTimeout(resolve, 2000)); // settle: idle RSS after start-up
+  const idleCpuMsPerS = ((await cpuMs(consumer.pid)) - idleCpuBefore) / 2;
   const idleRssMiB = await rssMiB(consumer.pid);
   const loaders = [0, 1].map((i) =>
     forkSelf('load', {
@@ -149,7 +163,7 @@ async function measure(
   );
   await Promise.all(loaders.map((loader) => nextMessage(loader)));
   const before = delivered;
-  const cpuBefore = await cpuMs(consumer.pid);
+  const cpuBefore = await cpuSplitMs(consumer.pid);
   const sentCounts = loaders.map((loader) => nextMessage<number>(loader));
   for (const loader of loaders) loader.send('go');
   const offered = (await Promise.all(sentCounts)).reduce((a, b) => a + b, 0);
@@ -157,14 +171,26 @@ async function measure(
   const target = before + offered;
   const deadline = Date.now() + 5000;
   while (delivered < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  const cpu = (await cpuMs(consumer.pid)) - cpuBefore;
+  const cpuAfter = await cpuSplitMs(consumer.pid);
+  const userMs = cpuAfter.user - cpuBefore.user;
+  const systemMs = cpuAfter.system - cpuBefore.system;
+  const cpu = userMs + systemMs;
   const loadRssMiB = await rssMiB(consumer.pid);
   const got = delivered - before;
   await consumer.stop();
   await counter.endAsync();
   for (const pair of pairs) await pair.close();
   await rm(dir, { recursive: true, force: true });
-  return { offered, delivered: got, cpuUsPerMessage: (cpu * 1000) / Math.max(1, got), idleRssMiB, loadRssMiB };
+  return {
+    offered,
+    delivered: got,
+    cpuUsPerMessage: (cpu * 1000) / Math.max(1, got),
+    userMs,
+    systemMs,
+    idleCpuMsPerS,
+    idleRssMiB,
+    loadRssMiB,
+  };
 }
 
 /** The agent as production runs it: the bin launcher, a YAML config, the daemon's own logger and signals. */
@@ -200,7 +226,10 @@ async function startOurs(brokerUrl: string, paths: string[]): Promise<Consumer> 
       devices: paths.map((port, i) => ({ id: `s-${i}`, profile: 'bench-line-sensor', port })),
     }),
   );
-  const flags = CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE] : [];
+  const flags = [
+    ...(CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE] : []),
+    ...(process.env.LOPHOC_DEVICES_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+  ];
   const child = spawn(process.execPath, [...flags, join(ROOT, 'edge-agent', 'bin', 'lophoc-agent.js'), 'run', '--config', config], {
     env: { ...process.env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -327,7 +356,16 @@ export default async function devicesBench(): Promise<void> {
       const ours = await measure('ours', rate, brokerUrl, 'lophoc/v1/bench/gw-bench/+/event', (paths) => startOurs(brokerUrl, paths));
       const peer = WITH_PEER
         ? await measure('nodered', rate, brokerUrl, 'nodered/bench/#', (paths) => startNodeRed(brokerUrl, paths))
-        : { offered: 0, delivered: 0, cpuUsPerMessage: Number.NaN, idleRssMiB: Number.NaN, loadRssMiB: Number.NaN };
+        : {
+            offered: 0,
+            delivered: 0,
+            cpuUsPerMessage: Number.NaN,
+            userMs: Number.NaN,
+            systemMs: Number.NaN,
+            idleCpuMsPerS: Number.NaN,
+            idleRssMiB: Number.NaN,
+            loadRssMiB: Number.NaN,
+          };
       results[`ours-${rate}`] = ours;
       results[`peer-${rate}`] = peer;
       rows.push(
@@ -348,4 +386,9 @@ export default async function devicesBench(): Promise<void> {
     `${'case'.padEnd(30)}${'ours got'.padStart(14)}${'peer got'.padStart(14)}${'µs CPU/msg'.padStart(10)}${'peer'.padStart(10)}${'ratio'.padStart(8)}${'idle MiB'.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${'load MiB'.padStart(9)}${'peer'.padStart(9)}\n`,
   );
   for (const row of rows) process.stdout.write(`${row}\n`);
+  process.stdout.write('CPU over the load window, user / kernel ms; CPU while idle, ms per s:\n');
+  for (const [name, m] of Object.entries(results)) {
+    if (Number.isNaN(m.userMs)) continue;
+    process.stdout.write(`  ${name.padEnd(14)} ${m.userMs.toFixed(0)} / ${m.systemMs.toFixed(0)}; idle ${m.idleCpuMsPerS.toFixed(1)}\n`);
+  }
 }

@@ -1,18 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
 
 /**
  * How `bin/*.js` starts a daemon: the bundle `npm run build` wrote (`dist/main.js`, plain JavaScript) while it is
  * newer than every source it was built from, else `src/main.ts` through tsx, so an edited source is never shadowed
  * by a stale bundle. `LOPHOC_FROM_SOURCE=1` forces the sources. See docs/development.md, "Running TypeScript".
  */
-export async function launchDaemon(binUrl, { v8Flags = [] } = {}) {
-  // Set before anything is loaded, so the heap is sized from the start; a flag given to node itself wins.
-  for (const flag of v8Flags) {
-    const name = flag.split('=')[0];
-    if (!process.execArgv.some((arg) => arg.split('=')[0] === name)) setFlagsFromString(flag);
-  }
+export async function launchDaemon(binUrl) {
   const bundle = new URL('../dist/main.js', binUrl);
   if (process.env.LOPHOC_FROM_SOURCE !== '1' && isFresh(bundle)) return import(bundle.href);
   const { register } = await import('tsx/esm/api');
