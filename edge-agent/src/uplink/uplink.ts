@@ -116,6 +116,7 @@ export class Uplink {
       clean: false, // acks queued while we were away must still reach us
       reconnectPeriod: 0, // reconnects are scheduled here, with backoff and jitter
       writeCache: false, // mqtt-packet's cache of 65,536 two-byte Buffers would be 6 MiB of a gateway's heap
+      log: () => undefined, // MQTT.js's debug logging costs a few µs per packet even when disabled
       connectTimeout: 10_000,
       will: { topic: will.topic, payload: will.payload, qos: 1, retain: true },
       ...(this.options.tls ? { ...this.options.tls, rejectUnauthorized: true } : {}),
