@@ -1,9 +1,9 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Outbox, Priority, Uplink } from '@lophoc/edge-agent';
 import { startOpsCenter } from '@lophoc/ops-center';
 import { mergeRanges, type SeqRange } from '@lophoc/protocol';
@@ -84,14 +84,19 @@ async function runHub(url: string, n: number): Promise<void> {
   const seen = new Uint8Array(n + 1);
   let distinct = 0;
   let repeated = 0;
+  let firstAt = 0;
+  let lastAt = 0;
   let pending: number[] = [];
   hub.on('message', (_, message) => {
+    firstAt ||= Date.now();
     const parsed = JSON.parse(message.toString()) as { seq: number } | { seq: number }[];
     for (const { seq } of Array.isArray(parsed) ? parsed : [parsed]) {
       if (seen[seq]) repeated++;
       else {
         seen[seq] = 1;
         distinct++;
+        lastAt = Date.now();
+        if (distinct === n && process.env.LOPHOC_OUTBOX_BENCH_NOTIFY) process.send?.('all');
       }
       pending.push(seq);
     }
@@ -106,7 +111,8 @@ async function runHub(url: string, n: number): Promise<void> {
   process.send?.('ready');
   process.once('message', async () => {
     clearInterval(acker);
-    process.send?.({ distinct, repeated });
+    const report: HubReport = { distinct, repeated, firstAt, lastAt };
+    process.send?.(report);
     await hub.endAsync();
     process.exit(0);
   });
@@ -206,6 +212,12 @@ export default async function runOutboxBench(): Promise<void> {
             `gateway RSS idle ${result.idleMiB} MiB, peak ${result.peakMiB} MiB\n`,
         );
       }
+      const daemon = await replayWithDaemon(dir, url, n, payload);
+      process.stdout.write(
+        `  ${'the daemon (lophoc-agent run), acking hub:'.padEnd(44)} ${rate(daemon.distinct, daemon.ms).padStart(7)} records/s, ` +
+          `hub saw ${daemon.distinct.toLocaleString('en-US')} distinct seqs (${daemon.repeated} again), ${daemon.left} left in the outbox; ` +
+          `daemon RSS idle ${daemon.idleMiB} MiB, peak ${daemon.peakMiB} MiB (${daemon.mode})\n`,
+      );
     } finally {
       brokerProcess.send('stop');
       await new Promise((resolve) => brokerProcess.once('exit', resolve));
@@ -213,6 +225,14 @@ export default async function runOutboxBench(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+interface HubReport {
+  distinct: number;
+  repeated: number;
+  /** Arrival of the first message and of the last new seq (Date.now() of the hub). */
+  firstAt: number;
+  lastAt: number;
 }
 
 interface ReplayResult {
@@ -266,9 +286,9 @@ async function replay(
   const { ms, left, idleMiB, peakMiB } = await nextMessage<GatewayResult>(gateway);
   await new Promise((resolve) => gateway.once('exit', resolve));
   hubProcess.send('stop');
-  const seen = await nextMessage<{ distinct: number; repeated: number }>(hubProcess);
+  const { distinct, repeated } = await nextMessage<HubReport>(hubProcess);
   await new Promise((resolve) => hubProcess.once('exit', resolve));
-  return { ms, left, ...seen, idleMiB, peakMiB };
+  return { ms, left, distinct, repeated, idleMiB, peakMiB };
 }
 
 interface GatewayJob {
@@ -350,4 +370,119 @@ async function waitForPort(port: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`Mosquitto does not listen on 127.0.0.1:${port} after 5 s`);
+}
+
+/**
+ * The daemon as production runs it (`edge-agent/bin/lophoc-agent.js run`: the compiled bundle when fresh, else the
+ * sources through tsx) with no devices: its RSS idle, connected with an empty outbox; then the same backlog written
+ * into its own outbox file and replayed with the config's highest pace. Rate = records / (last new seq − first
+ * message) at the hub, so the daemon's start-up is not counted.
+ */
+async function replayWithDaemon(
+  dir: string,
+  url: string,
+  n: number,
+  payload: (seq: number) => unknown,
+): Promise<ReplayResult & { mode: string }> {
+  const node = 'n-daemon';
+  const dataDir = join(dir, 'daemon');
+  const config = join(dir, 'daemon.yaml');
+  // JSON is YAML.
+  await writeFile(
+    config,
+    JSON.stringify({
+      site: 's',
+      node,
+      mqtt: { url, maxPublishRate: 100_000 },
+      dataDir,
+      outbox: { maxBytes: 4 * 1024 ** 3 },
+      healthIntervalS: 3600,
+      devices: [],
+    }),
+  );
+  const launcher = join(fileURLToPath(new URL('../../', import.meta.url)), 'edge-agent', 'bin', 'lophoc-agent.js');
+  const start = async () => {
+    const child = spawn(process.execPath, [launcher, 'run', '--config', config], {
+      env: { ...process.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let output = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (output.length < 100_000) output += chunk.toString();
+    });
+    const deadline = Date.now() + 30_000;
+    while (!output.includes('gateway started')) {
+      if (child.exitCode !== null || Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`lophoc-agent did not start: ${output.slice(-2000)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return child;
+  };
+  const stop = async (child: ChildProcess) => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  const rssMiB = async (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  const { isFresh } = (await import(pathToFileURL(join(launcher, '..', '..', '..', 'scripts', 'bin', 'launch-daemon.js')).href)) as {
+    isFresh: (bundle: URL) => boolean;
+  };
+  const mode = isFresh(pathToFileURL(join(launcher, '..', '..', 'dist', 'main.js'))) ? 'compiled bundle' : 'sources through tsx';
+
+  let agent = await start();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const idleMiB = Math.round(await rssMiB(agent.pid!));
+  await stop(agent);
+
+  const file = join(dataDir, 'outbox.db');
+  const backlog = new Outbox(file, { maxBytes: 4 * 1024 ** 3 });
+  for (let i = 0; i < n; i += 1000) {
+    backlog.appendMany(
+      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        topic: `lophoc/v1/s/${node}/th-${(i + j) % 4}/telemetry`,
+        priority: Priority.telemetry,
+        build: payload,
+      })),
+    );
+  }
+  backlog.close();
+  const hub = forkSelf({
+    LOPHOC_OUTBOX_BENCH_ROLE: 'hub',
+    LOPHOC_OUTBOX_BENCH_URL: url,
+    LOPHOC_OUTBOX_BENCH_N: String(n),
+    LOPHOC_OUTBOX_BENCH_NODE: node,
+    LOPHOC_OUTBOX_BENCH_NOTIFY: '1',
+  });
+  await nextMessage(hub);
+  const all = nextMessage(hub);
+  agent = await start();
+  let peak = 0;
+  let done = false;
+  void all.then(() => {
+    done = true;
+  });
+  const deadline = Date.now() + 900_000;
+  while (!done && Date.now() < deadline) {
+    peak = Math.max(peak, await rssMiB(agent.pid!));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // the last acks
+  await stop(agent);
+  hub.send('stop');
+  const report = await nextMessage<HubReport>(hub);
+  await new Promise((resolve) => hub.once('exit', resolve));
+  const db = new Database(file, { readonly: true });
+  const left = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM records').get()!.n;
+  db.close();
+  return {
+    ms: report.lastAt - report.firstAt,
+    left,
+    distinct: report.distinct,
+    repeated: report.repeated,
+    idleMiB,
+    peakMiB: Math.round(peak),
+    mode,
+  };
 }
