@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { decodeMessage, encodeMessage, filters, type Message, mergeRanges, ProtocolError } from '@lophoc/protocol';
+import { encodeMessage, filters, type Message, mergeRanges, ProtocolError } from '@lophoc/protocol';
 import mqtt, { type IStream, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { decodeIngested } from './ingest/decode.js';
 import { pubackPackets } from './ingest/pubacks.js';
 import type { LatestValue, Store, WriteResult } from './store/store.js';
 
@@ -150,7 +151,7 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
     if (packetId !== undefined) this.pendingPubacks.push(packetId);
     this.stats.received++;
     try {
-      this.pending.push(decodeMessage(topic, payload));
+      this.pending.push(decodeIngested(topic, payload));
     } catch (error) {
       const code = error instanceof ProtocolError ? error.code : 'error';
       this.stats.malformed++;
