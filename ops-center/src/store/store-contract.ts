@@ -29,6 +29,17 @@ export function storeContract(open: () => Promise<Store>) {
     ]);
   });
 
+  it('stores every sample of a large batch, duplicates inside it once', async () => {
+    // 250 records with two readings each: several multi-row statements and a remainder; seq 7 comes twice.
+    const batch = Array.from({ length: 250 }, (_, i) => telemetry(i + 1, T0 + i * 1000, { temperature: 20 + i / 10, co2: 400 + i }));
+    const result = await store.write([...batch, telemetry(7, T0, { temperature: 99, co2: 9999 })], T0);
+    expect(result).toMatchObject({ stored: 250, duplicates: 1 });
+    const temperature = await store.series({ site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature' });
+    expect(temperature).toEqual(batch.map((_, i) => [T0 + i * 1000, 20 + i / 10]));
+    const co2 = await store.series({ site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'co2' });
+    expect(co2.map(([, value]) => value)).toEqual(batch.map((_, i) => 400 + i));
+  });
+
   it('shows gaps in seq, and closes them when the missing records arrive out of order', async () => {
     await store.write(
       [1, 2, 5, 6, 9].map((seq) => telemetry(seq, T0 + seq, { temperature: 30 })),
