@@ -48,7 +48,10 @@ const PHASES = (process.env.LOPHOC_BROKER_BENCH_PHASES ?? 'backlog,idle,fan-in,f
 const CAPACITY = Number(process.env.LOPHOC_BROKER_BENCH_CAPACITY ?? 19_500);
 const CAPACITY_WORKERS = 4;
 const BACKLOGS = [10_000, 30_000, 60_000, 100_000];
+/** Load phases alternate between the brokers this many times. */
+const ROUNDS = Number(process.env.LOPHOC_BROKER_BENCH_ROUNDS ?? 2);
 const CPU_PROF_DIR = process.env.LOPHOC_BROKER_BENCH_CPU_PROF;
+const QOS = (process.env.LOPHOC_BROKER_BENCH_QOS ?? '0,1').split(',').map(Number) as (0 | 1)[];
 
 function forkSelf(env: Record<string, string>, execArgv: string[] = []): ChildProcess {
   return fork(fileURLToPath(import.meta.url), [], {
@@ -380,63 +383,82 @@ export default async function runBrokerBench(): Promise<void> {
     }
   }
 
-  for (const target of TARGETS) {
-    let url: string;
-    let rss: () => Promise<number>;
-    let stop: () => Promise<void>;
+  interface Running {
+    url: string;
+    rss: () => Promise<number>;
+    stop: () => Promise<void>;
+  }
+  const startTarget = async (target: Target): Promise<Running> => {
     if (target === 'mosquitto') {
       const mosquitto = await startMosquitto({
         passwordFile: files.passwordFile,
         aclFile: files.aclFile,
         extraConfig: ['max_connections -1'],
       });
-      url = mosquitto.url;
-      rss = () => procRss(mosquitto.pid);
-      stop = mosquitto.stop;
-    } else {
-      const server = forkSelf(
-        { LOPHOC_BROKER_BENCH_SERVER: JSON.stringify({ target, registryFile }) },
-        CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [],
-      );
-      url = await nextMessage<string>(server);
-      rss = async () => {
+      return { url: mosquitto.url, rss: () => procRss(mosquitto.pid), stop: mosquitto.stop };
+    }
+    const server = forkSelf(
+      { LOPHOC_BROKER_BENCH_SERVER: JSON.stringify({ target, registryFile }) },
+      CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [],
+    );
+    const url = await nextMessage<string>(server);
+    return {
+      url,
+      rss: async () => {
         server.send('rss');
         return nextMessage<number>(server);
-      };
-      stop = async () => {
+      },
+      stop: async () => {
         server.send('stop');
         await new Promise((resolve) => server.once('exit', resolve));
-      };
-    }
-    try {
-      // Idle memory first, on a fresh broker: after the load phases the garbage collector blurs the figure.
-      if (PHASES.includes('idle')) {
-        progress(`${target} idle connections`);
-        const kib = await idleRss(url, operator, rss);
+      },
+    };
+  };
+  // Every broker is up for the whole run and the load phases alternate between them, round after round, so a
+  // change in the machine's load (it is shared) spreads over all of them instead of favouring whichever ran first.
+  const brokers = new Map<Target, Running>();
+  const rates = new Map<string, number[]>();
+  try {
+    for (const target of TARGETS) brokers.set(target, await startTarget(target));
+    const each = async (phase: string, run: (target: Target, broker: Running) => Promise<void>) => {
+      for (const [target, broker] of brokers) {
+        progress(`${target} ${phase}`);
+        await run(target, broker);
+      }
+    };
+    // Idle memory first, on fresh brokers: after the load phases the garbage collector blurs the figure.
+    if (PHASES.includes('idle'))
+      await each('idle connections', async (target, broker) => {
+        const kib = await idleRss(broker.url, operator, broker.rss);
         memory.push(
           `${target.padEnd(13)}${(kib / IDLE_CONNECTIONS).toFixed(2).padStart(10)} KiB per idle connection (${format(kib / 1024)} MiB for ${IDLE_CONNECTIONS})`,
         );
         progress(memory.at(-1) ?? '');
-      }
-      for (const qos of PHASES.includes('fan-in') ? ([0, 1] as const) : []) {
-        progress(`${target} fan-in QoS ${qos}`);
-        line(target, `fan-in QoS ${qos}`, await fanIn(url, gateways, service, qos));
-      }
-      for (const qos of PHASES.includes('fan-out') ? ([0, 1] as const) : []) {
-        progress(`${target} fan-out QoS ${qos}`);
-        line(target, `fan-out QoS ${qos}`, await fanOut(url, gateways[0] as Credentials, operator, qos));
-      }
-      if (PHASES.includes('capacity')) {
-        progress(`${target} connections held (up to ${CAPACITY})`);
-        const r = await capacity(url, operator, rss);
+      });
+    const record = (target: Target, phase: string, result: Result) => {
+      line(target, phase, result);
+      rates.set(`${phase}|${target}`, [...(rates.get(`${phase}|${target}`) ?? []), result.rate]);
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const qos of PHASES.includes('fan-in') ? QOS : [])
+        await each(`fan-in QoS ${qos} (round ${round})`, async (target, broker) =>
+          record(target, `fan-in QoS ${qos}`, await fanIn(broker.url, gateways, service, qos)),
+        );
+      for (const qos of PHASES.includes('fan-out') ? QOS : [])
+        await each(`fan-out QoS ${qos} (round ${round})`, async (target, broker) =>
+          record(target, `fan-out QoS ${qos}`, await fanOut(broker.url, gateways[0] as Credentials, operator, qos)),
+        );
+    }
+    if (PHASES.includes('capacity'))
+      await each(`connections held (up to ${CAPACITY})`, async (target, broker) => {
+        const r = await capacity(broker.url, operator, broker.rss);
         held.push(
           `${target.padEnd(13)}${format(r.held).padStart(8)} held in ${r.seconds.toFixed(0)} s, RSS +${format(r.kib / 1024)} MiB = ${(r.kib / Math.max(1, r.held)).toFixed(2)} KiB per connection${r.error ? ` (stopped: ${r.error})` : ''}`,
         );
         progress(held.at(-1) ?? '');
-      }
-    } finally {
-      await stop();
-    }
+      });
+  } finally {
+    for (const broker of brokers.values()) await broker.stop();
   }
   await rm(dir, { recursive: true, force: true });
   process.stdout.write(
@@ -448,6 +470,16 @@ export default async function runBrokerBench(): Promise<void> {
     `${'phase'.padEnd(16)}${'broker'.padEnd(13)}${'msg/s'.padStart(10)}${'p50/p99 ms'.padStart(14)}${'received'.padStart(16)}\n`,
   );
   for (const row of rows) process.stdout.write(`${row}\n`);
+  const ratios = [...rates.keys()]
+    .filter((key) => key.endsWith('|lophoc'))
+    .map((key) => {
+      const phase = key.split('|')[0] as string;
+      const ours = rates.get(key) ?? [];
+      const theirs = rates.get(`${phase}|mosquitto`) ?? [];
+      const each = ours.map((rate, i) => (theirs[i] ? (rate / theirs[i]).toFixed(2) : '—'));
+      return `${phase.padEnd(16)}${each.join(', ')} (round by round)`;
+    });
+  if (ratios.length > 0 && brokers.has('mosquitto')) process.stdout.write(`\nlophoc ÷ mosquitto\n${ratios.join('\n')}\n`);
   process.stdout.write(`\nRSS growth with ${IDLE_CONNECTIONS} idle connections\n`);
   for (const row of memory) process.stdout.write(`${row}\n`);
   if (held.length > 0) {
