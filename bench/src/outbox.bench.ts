@@ -212,12 +212,15 @@ export default async function runOutboxBench(): Promise<void> {
             `gateway RSS idle ${result.idleMiB} MiB, peak ${result.peakMiB} MiB\n`,
         );
       }
-      const daemon = await replayWithDaemon(dir, url, n, payload);
-      process.stdout.write(
-        `  ${'the daemon (lophoc-agent run), acking hub:'.padEnd(44)} ${rate(daemon.distinct, daemon.ms).padStart(7)} records/s, ` +
-          `hub saw ${daemon.distinct.toLocaleString('en-US')} distinct seqs (${daemon.repeated} again), ${daemon.left} left in the outbox; ` +
-          `daemon RSS idle ${daemon.idleMiB} MiB, peak ${daemon.peakMiB} MiB (${daemon.mode})\n`,
-      );
+      for (const recordsPerMessage of [1, 100]) {
+        const daemon = await replayWithDaemon(dir, url, n, payload, recordsPerMessage);
+        const label = `the daemon (lophoc-agent run), ${recordsPerMessage}/message:`;
+        process.stdout.write(
+          `  ${label.padEnd(44)} ${rate(daemon.distinct, daemon.ms).padStart(7)} records/s, ` +
+            `hub saw ${daemon.distinct.toLocaleString('en-US')} distinct seqs (${daemon.repeated} again), ${daemon.left} left in the outbox; ` +
+            `daemon RSS idle ${daemon.idleMiB} MiB, peak ${daemon.peakMiB} MiB (${daemon.mode})\n`,
+        );
+      }
     } finally {
       brokerProcess.send('stop');
       await new Promise((resolve) => brokerProcess.once('exit', resolve));
@@ -383,17 +386,18 @@ async function replayWithDaemon(
   url: string,
   n: number,
   payload: (seq: number) => unknown,
+  recordsPerMessage: number,
 ): Promise<ReplayResult & { mode: string }> {
-  const node = 'n-daemon';
-  const dataDir = join(dir, 'daemon');
-  const config = join(dir, 'daemon.yaml');
+  const node = `n-daemon-${recordsPerMessage}`;
+  const dataDir = join(dir, `daemon-${recordsPerMessage}`);
+  const config = join(dir, `daemon-${recordsPerMessage}.yaml`);
   // JSON is YAML.
   await writeFile(
     config,
     JSON.stringify({
       site: 's',
       node,
-      mqtt: { url, maxPublishRate: 100_000 },
+      mqtt: { url, maxPublishRate: 100_000, recordsPerMessage },
       dataDir,
       outbox: { maxBytes: 4 * 1024 ** 3 },
       healthIntervalS: 3600,

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '@lophoc/broker';
@@ -94,6 +95,42 @@ describe('edge agent', () => {
       await expect.poll(() => (seen.get(`${base}/state`)?.at(-1) as { online?: boolean })?.online).toBe(false);
       await client.endAsync();
     });
+
+    it('packs a backlog into arrays of up to mqtt.recordsPerMessage records, every seq once and in order', async () => {
+      // The shipped XY-MD02 profile, polled every 200 ms instead of 5 s, so a backlog builds up quickly.
+      const profiles = join(dir, 'profiles');
+      await mkdir(profiles);
+      const shipped = await readFile(new URL('../../device-profiles/profiles/xy-md02.yaml', import.meta.url), 'utf8');
+      await writeFile(join(profiles, 'xy-md02.yaml'), shipped.replaceAll('intervalMs: 5000', 'intervalMs: 200'));
+      const port = await new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const { port } = probe.address() as { port: number };
+          probe.close(() => resolve(port));
+        });
+      });
+      const agent = await startAgent(
+        config({
+          mqtt: { url: `mqtt://127.0.0.1:${port}`, recordsPerMessage: 4, maxPublishRate: 10_000 },
+          profilesDir: profiles,
+          devices: [{ id: 'th-1', profile: 'xy-md02', port: pty.host }],
+        }),
+        log,
+      );
+      await expect.poll(() => agent.outbox.depth(), { timeout: 15_000 }).toBeGreaterThanOrEqual(10);
+      const late = await startBroker({ port, log });
+      const client = await mqtt.connectAsync(late.url, { clientId: 'observer-3' });
+      const messages: unknown[] = [];
+      client.on('message', (_topic, payload) => messages.push(JSON.parse(payload.toString())));
+      await client.subscribeAsync('lophoc/v1/ttht-cho-quan/gw-p305/th-1/telemetry', { qos: 1 });
+      await expect.poll(() => messages.flat().length, { timeout: 15_000 }).toBeGreaterThanOrEqual(10);
+      await agent.stop();
+      await client.endAsync();
+      await late.stop();
+      expect(messages.some((message) => Array.isArray(message) && message.length > 1)).toBe(true);
+      expect(messages.every((message) => !Array.isArray(message) || (message.length >= 1 && message.length <= 4))).toBe(true);
+      const seqs = (messages.flat() as { seq: number }[]).map((record) => record.seq);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, index) => seqs[0]! + index));
+    }, 60_000);
 
     it('reports the device offline with the reason after the configured misses, and online again', async () => {
       sim.state.unplugged = true;

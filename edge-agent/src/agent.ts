@@ -89,6 +89,7 @@ export async function startAgent(config: GatewayConfig, log: Logger, options: st
     username: config.mqtt.username,
     password: config.mqtt.password,
     ...(config.mqtt.maxPublishRate ? { maxPublishRate: config.mqtt.maxPublishRate } : {}),
+    ...(config.mqtt.recordsPerMessage ? { recordsPerMessage: config.mqtt.recordsPerMessage } : {}),
     site: config.site,
     node: config.node,
     version: AGENT_VERSION,

@@ -21,6 +21,8 @@ describe('gateway config', () => {
 
   it('applies defaults', () => {
     expect(parseGatewayConfig(valid)).toMatchObject({ offlineAfterMisses: 3, healthIntervalS: 30 });
+    expect(parseGatewayConfig(valid).mqtt.recordsPerMessage).toBeUndefined();
+    expect(parseGatewayConfig({ ...valid, mqtt: { ...valid.mqtt, recordsPerMessage: 100 } }).mqtt.recordsPerMessage).toBe(100);
   });
 
   it.each([
@@ -30,6 +32,8 @@ describe('gateway config', () => {
     [{ ...valid, devices: [valid.devices[0], valid.devices[0]] }, 'agent.yaml: devices.1.id: duplicate device id "th-1"'],
     [{ ...valid, devices: [{ ...valid.devices[0], baud: 9600 }] }, 'agent.yaml: devices.0: Unrecognized key: "baud"'],
     [{ ...valid, dataDir: undefined }, 'agent.yaml: dataDir:'],
+    [{ ...valid, mqtt: { ...valid.mqtt, recordsPerMessage: 0 } }, 'agent.yaml: mqtt.recordsPerMessage:'],
+    [{ ...valid, mqtt: { ...valid.mqtt, recordsPerMessage: 1001 } }, 'agent.yaml: mqtt.recordsPerMessage:'],
   ])('refuses a wrong field, naming it (%#)', (config, message) => {
     expect(() => parseGatewayConfig(config, 'agent.yaml')).toThrow(message);
   });

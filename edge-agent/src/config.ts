@@ -56,6 +56,11 @@ export const gatewayConfigSchema = z
       password: z.string().optional(),
       /** Records published per second at most (the outbox replay pace); the uplink's default when absent. */
       maxPublishRate: z.number().positive().max(100_000).optional(),
+      /**
+       * Telemetry records of one device packed into one message, at most (DESIGN §3 allows arrays; the ops-center
+       * ingests them). 1 (the default) keeps one reading per message for other subscribers of raw telemetry.
+       */
+      recordsPerMessage: z.number().int().min(1).max(1000).optional(),
       /** PEM file of the CA the broker's certificate must chain to (`mqtts://`, `wss://`); the only one trusted. */
       ca: z.string().min(1).optional(),
       /** Client certificate and key (PEM files), for brokers that authenticate nodes by certificate (DESIGN §6). */
