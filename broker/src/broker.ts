@@ -12,6 +12,7 @@ import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
 import { holdDeliveriesUntilConnack } from './connack-first.js';
 import { trimClient } from './connection-trim.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
+import { fastQoS0Delivery } from './fast-delivery.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
 import { createProvisioningApp, type ProvisioningAdvert } from './provisioning.js';
@@ -174,7 +175,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       sockets.add(stream);
       stream.on('close', forget);
       guard.addresses.set(stream, address);
-      trimClient(aedes.handle(batchWrites(stream)));
+      const client = aedes.handle(batchWrites(stream));
+      trimClient(client);
+      fastQoS0Delivery(client);
       limitPacketSize(stream, limits.maxPacketBytes, tooLarge);
     };
 
