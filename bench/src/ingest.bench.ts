@@ -18,6 +18,7 @@ import { startPostgres } from '../../test/support/servers/postgres.js';
  * - ours: the ops-center ingest (decode + validate + store once on (node, seq) + rollups + ack) into SQLite,
  *   then into PostgreSQL 15 (throwaway server, fsync off like any benchmark instance).
  * Each message is one record, or a batch of 10 records (DESIGN §3 allows arrays; edge agents batch).
+ * Each consumer is the broker's only session while it is measured (the one before it is ended, not left queueing).
  */
 const PUBLISHERS = 3;
 const WORKER = process.env.LOPHOC_INGEST_BENCH_WORKER;
@@ -97,14 +98,30 @@ async function drive(url: string, messages: number, batch: number, received: () 
   return total / seconds;
 }
 
+/**
+ * Ends a persistent session: otherwise the broker would go on queueing every message for it while the next consumer
+ * is measured, so each consumer would find more work on the broker than the one before it.
+ */
+async function dropSession(url: string, clientId: string): Promise<void> {
+  const client = await mqtt.connectAsync(url, { clientId, clean: true });
+  await client.endAsync();
+}
+
 async function bareSubscriber(url: string, batch: number): Promise<{ count: () => number; stop: () => Promise<void> }> {
   let records = 0;
-  const client = await mqtt.connectAsync(url, { clientId: `bench-counter-${Date.now()}`, clean: false });
+  const clientId = `bench-counter-${Date.now()}`;
+  const client = await mqtt.connectAsync(url, { clientId, clean: false });
   client.on('message', () => {
     records += batch;
   });
   await client.subscribeAsync('lophoc/v1/+/+/+/telemetry', { qos: 1 });
-  return { count: () => records, stop: () => client.endAsync() };
+  return {
+    count: () => records,
+    stop: async () => {
+      await client.endAsync();
+      await dropSession(url, clientId);
+    },
+  };
 }
 
 export default async function runIngestBench(): Promise<void> {
@@ -128,10 +145,11 @@ export default async function runIngestBench(): Promise<void> {
         { kind: 'sqlite', file: join(dir, `ops-${batch}.db`) },
         { kind: 'postgres', url: postgres.url },
       ] as const) {
+        const mqttClientId = `bench-ops-${store.kind}-${batch}`;
         const ops = await startOpsCenter({
           dataDir: dir,
           mqttUrl: broker.url,
-          mqttClientId: `bench-ops-${store.kind}-${batch}`,
+          mqttClientId,
           port: 0,
           log,
           store,
@@ -141,6 +159,7 @@ export default async function runIngestBench(): Promise<void> {
         const before = ops.ingest.stats.stored;
         results.push(await drive(broker.url, messages, batch, () => ops.ingest.stats.stored - before));
         await ops.stop();
+        await dropSession(broker.url, mqttClientId);
       }
       rows.push(
         `${`${PUBLISHERS} publishers, ${batch === 1 ? '1 record' : `${batch} records`}/message`.padEnd(34)}${fmt(results[0]!)}${fmt(results[1]!)}${fmt(fanIn)}  ${(results[0]! / fanIn).toFixed(2)}`,
