@@ -150,6 +150,8 @@ describe('Electron entry: device failures told to the citizen and to the ops-cen
     expect((birth.payload as { devices: { id: string }[] }).devices.map((d) => d.id)).toEqual(['kiosk', 'printer', 'scanner']);
     await healthWith((d) => d.printer?.available === true && d.scanner?.available === true, 'both available');
     await waitFor(() => availability('printer').find((a) => a.online), 'printer online');
+    // Each device's availability is its own message: the scanner's may come after the printer's.
+    await waitFor(() => availability('scanner').at(-1), 'scanner availability');
     expect(availability('scanner').at(-1)).toEqual({ v: 1, online: true, ts: expect.any(Number) });
 
     // Paper runs out: the enrolment is saved, the answer says the receipt did not print, the ops-center sees why.
