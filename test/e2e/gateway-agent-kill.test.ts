@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningOpsCenter, startOpsCenter } from '@lophoc/ops-center';
@@ -8,7 +7,7 @@ import { openPtyPair, type PtyPair, startXyMd02, XyMd02State } from '@lophoc/sim
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, ROOT, type Spawned, spawnTs } from '../support/processes.js';
+import { freePort, ROOT, type Spawned, spawnTs, waitForPort } from '../support/processes.js';
 
 const log = pino({ level: 'silent' });
 const SITE = 'ttht-an-dong';
@@ -211,20 +210,3 @@ describe('the gateway agent killed with SIGKILL while the broker is also down', 
     expect(kills).toHaveLength(5);
   }, 180_000);
 });
-
-async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after 5 s`);
-}

@@ -7,7 +7,7 @@ import { type RunningOpsCenter, startOpsCenter } from '@lophoc/ops-center';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, spawnTs } from '../support/processes.js';
+import { freePort, spawnTs, waitForPort } from '../support/processes.js';
 
 const log = pino({ level: 'silent' });
 
@@ -131,21 +131,3 @@ describe('gateway durability', () => {
     );
   });
 });
-
-async function waitForPort(port: number): Promise<void> {
-  const { connect } = await import('node:net');
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after 5 s`);
-}

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect } from 'node:net';
+import { portAccepts } from '../processes.js';
 
 /** A throwaway server process for a test: its port, its output so far, and stop(). */
 export interface Daemon {
@@ -12,17 +12,6 @@ export interface Daemon {
   stop(): Promise<void>;
   /** SIGKILL at once: a crash, for failover tests. */
   kill(): Promise<void>;
-}
-
-function portAccepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /** Spawns `command`, then polls until `port` accepts TCP connections (or the process dies, or 10 s pass). */
