@@ -1,41 +1,8 @@
 import type { HidKeyboardCodec } from '@lophoc/device-profiles';
+import { BOOT_KEYBOARD, charOfKey, keyFor } from '@lophoc/device-profiles/boot-keyboard';
 import type { DecoderStats } from './frame-decoder.js';
 
-/** Left or right Shift in the modifier byte of a boot keyboard report (HID Usage Tables §10; tinyusb hid.h). */
-const SHIFT = 0x02 | 0x20;
-const ENTER = 0x28;
-const TAB = 0x2b;
-
-/** Usage id → [plain, shifted] for the keys a scanner types (US layout). */
-const KEYS = new Map<number, [string, string]>();
-for (let i = 0; i < 26; i++) KEYS.set(0x04 + i, [String.fromCharCode(97 + i), String.fromCharCode(65 + i)]);
-for (const [i, digit] of [...'1234567890'].entries()) KEYS.set(0x1e + i, [digit, '!@#$%^&*()'[i]!]);
-const PUNCTUATION: [number, string, string][] = [
-  [0x2c, ' ', ' '],
-  [0x2d, '-', '_'],
-  [0x2e, '=', '+'],
-  [0x2f, '[', '{'],
-  [0x30, ']', '}'],
-  [0x31, '\\', '|'],
-  [0x33, ';', ':'],
-  [0x34, "'", '"'],
-  [0x35, '`', '~'],
-  [0x36, ',', '<'],
-  [0x37, '.', '>'],
-  [0x38, '/', '?'],
-];
-for (const [usage, plain, shifted] of PUNCTUATION) KEYS.set(usage, [plain, shifted]);
-
-/** The usage id and Shift state that type `char`, for simulators and recorded sequences. */
-export function keyFor(char: string): { usage: number; shift: boolean } | undefined {
-  if (char === '\n' || char === '\r') return { usage: ENTER, shift: false };
-  if (char === '\t') return { usage: TAB, shift: false };
-  for (const [usage, [plain, shifted]] of KEYS) {
-    if (plain === char) return { usage, shift: false };
-    if (shifted === char) return { usage, shift: true };
-  }
-  return undefined;
-}
+const { shiftModifiers: SHIFT, enter: ENTER, tab: TAB } = BOOT_KEYBOARD;
 
 /**
  * Turns boot-keyboard reports `[modifiers, 0, k1..k6]` into scans (vectors README, "USB HID keyboard-wedge"):
@@ -99,12 +66,12 @@ export class HidKeyboardDecoder {
     this.lastKeyAt = now;
     const terminator = this.codec.terminator === 'enter' ? ENTER : this.codec.terminator === 'tab' ? TAB : undefined;
     if (usage === terminator) return this.finish(now) ?? done;
-    const key = KEYS.get(usage);
-    if (!key) {
+    const char = charOfKey(usage, shift);
+    if (char === undefined) {
       this.stats.errors++;
       return done;
     }
-    this.text += shift ? key[1] : key[0];
+    this.text += char;
     return done;
   }
 

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { BOOT_KEYBOARD, charOfKey } from '@lophoc/device-profiles/boot-keyboard';
 import type { ScannerEvent } from './qr-scanner.js';
 import { ScanLineDecoder } from './qr-scanner.js';
 
@@ -9,27 +10,7 @@ export interface HidReportSource {
   close(): void;
 }
 
-const SHIFT = 0x02 | 0x20;
-const ENTER = 0x28;
-/** US-layout usage id → [plain, shifted] (HID Usage Tables §10, keyboard page). */
-const KEYS = new Map<number, [string, string]>();
-for (let i = 0; i < 26; i++) KEYS.set(0x04 + i, [String.fromCharCode(97 + i), String.fromCharCode(65 + i)]);
-for (const [i, digit] of [...'1234567890'].entries()) KEYS.set(0x1e + i, [digit, '!@#$%^&*()'[i] as string]);
-for (const [usage, plain, shifted] of [
-  [0x2c, ' ', ' '],
-  [0x2d, '-', '_'],
-  [0x2e, '=', '+'],
-  [0x2f, '[', '{'],
-  [0x30, ']', '}'],
-  [0x31, '\\', '|'],
-  [0x33, ';', ':'],
-  [0x34, "'", '"'],
-  [0x35, '`', '~'],
-  [0x36, ',', '<'],
-  [0x37, '.', '>'],
-  [0x38, '/', '?'],
-] as const)
-  KEYS.set(usage, [plain, shifted]);
+const { shiftModifiers: SHIFT, enter: ENTER } = BOOT_KEYBOARD;
 
 /**
  * A QR scanner in USB HID keyboard mode, read in main through node-hid (so its keystrokes never reach a form
@@ -62,8 +43,8 @@ export class HidQrScanner extends EventEmitter<{ event: [ScannerEvent] }> {
         this.unknownKeys = 0;
         continue;
       }
-      const key = KEYS.get(usage);
-      if (key) this.lines.push(Buffer.from(key[shift ? 1 : 0], 'ascii'));
+      const char = charOfKey(usage, shift);
+      if (char !== undefined) this.lines.push(Buffer.from(char, 'ascii'));
       else this.unknownKeys += 1;
     }
     this.pressed = keys;
