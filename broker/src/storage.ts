@@ -50,7 +50,7 @@ const localBus = () => withConstantTimeBacklog(mqemitter({ concurrency: 100, mat
  * `onError` hears Redis connection errors; ioredis reconnects by itself, so they are reported rather than fatal
  * (mqemitter-redis re-emits them on an emitter that would otherwise crash the process).
  */
-export async function openStorage(options: StorageOptions, onError: (error: Error) => void = () => {}): Promise<BrokerStorage> {
+export async function openStorage(options: StorageOptions, onError: (error: Error) => void): Promise<BrokerStorage> {
   switch (options.kind) {
     case 'memory':
       return { kind: 'memory', aedesOptions: { persistence: setDupOnRedelivery(memoryPersistence()), mq: localBus() }, async close() {} };
