@@ -99,7 +99,15 @@ describe('browser mode: receipt outcome and notices, with the ESC/POS printer si
       delivered: true,
     });
 
+    // Refilled, but the cover was left open: the reprint says so instead of "no response".
     simulator.setPaper('ok');
+    simulator.setCoverOpen(true);
+    expect(await (await post('receipt/reprint', { key: 'enrol-5b1c0e7a-receipt' })).json()).toEqual({
+      printed: false,
+      problem: 'cover-open',
+    });
+    expect(simulator.receipts).toEqual([]);
+    simulator.setCoverOpen(false);
     const printed = simulator.nextReceipt();
     expect(await (await post('receipt/reprint', { key: 'enrol-5b1c0e7a-receipt' })).json()).toEqual({ printed: true });
     expect((await printed).lines.map((line) => line.text)).toContain('Học viên: Trần Thị Lựu');

@@ -18,7 +18,7 @@ describe('printer availability, against the ESC/POS simulator on a pty', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('follows the paper sensor through probes and jobs, telling each change once', async () => {
+  it('follows the cover and paper sensor through probes and jobs, telling each change once', async () => {
     const simulator = await startEscPosPrinter(pair.device);
     const printer = await ReceiptPrinter.open({ path: pair.host, statusTimeoutMs: 300 });
     const states = new DeviceAvailabilities();
@@ -36,12 +36,16 @@ describe('printer availability, against the ESC/POS simulator on a pty', () => {
       simulator.setPaper('out');
       await expect(watch.print(Buffer.from('x\n'))).rejects.toMatchObject({ problem: 'paper-out' });
       expect(states.snapshot()).toEqual({ printer: { available: false, reason: 'paper-out' } });
+      simulator.setPaper('ok');
+      simulator.setCoverOpen(true);
+      expect(await watch.probe()).toEqual({ available: false, reason: 'cover-open' });
       await simulator.close();
       expect(await watch.probe()).toEqual({ available: false, reason: 'no-response' });
       expect(changes).toEqual([
         ['printer', { available: true }],
         ['printer', { available: true, reason: 'paper-near-end' }],
         ['printer', { available: false, reason: 'paper-out' }],
+        ['printer', { available: false, reason: 'cover-open' }],
         ['printer', { available: false, reason: 'no-response' }],
       ]);
     } finally {

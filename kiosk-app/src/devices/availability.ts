@@ -37,13 +37,13 @@ export function problemAvailability(problem: Exclude<PrinterProblem, 'failed'>):
 
 interface WatchedPrinter {
   print(job: Buffer): Promise<{ paper: 'ok' | 'near-end' }>;
-  paperStatus(): Promise<Paper>;
+  status(): Promise<Paper>;
 }
 
 /**
  * The receipt printer as the kiosk uses it, keeping its availability current: every job and a periodic probe of
- * the paper sensor (DLE EOT 4, between jobs) update `device` in `states`, so health shows an empty printer before
- * the next citizen finds out.
+ * the cover and paper sensor (DLE EOT 2 and 4, between jobs) update `device` in `states`, so health shows an open
+ * or empty printer before the next citizen finds out.
  */
 export class PrinterWatch {
   private timer: NodeJS.Timeout | undefined;
@@ -67,7 +67,7 @@ export class PrinterWatch {
 
   async probe(): Promise<DeviceAvailability> {
     try {
-      this.states.set(this.device, paperAvailability(await this.printer.paperStatus()));
+      this.states.set(this.device, paperAvailability(await this.printer.status()));
     } catch (error) {
       this.record(error);
     }

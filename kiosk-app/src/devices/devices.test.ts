@@ -5,7 +5,7 @@ import { openPtyPair, type PtyPair } from '@lophoc/simulators';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEscPosPrinter } from '../../../simulators/src/printers/escpos-printer.js';
 import { startSerialQrScanner } from '../../../simulators/src/scanners/serial-qr-scanner.js';
-import { encodeText, foldToAscii, parsePaperStatus } from './escpos.js';
+import { encodeText, foldToAscii, parseOfflineCause, parsePaperStatus } from './escpos.js';
 import { ScanLineDecoder, type ScannerEvent, SerialQrScanner } from './qr-scanner.js';
 import { type EnrolmentReceipt, enrolmentReceipt } from './receipt.js';
 import { PrinterError, ReceiptPrinter } from './receipt-printer.js';
@@ -43,6 +43,13 @@ describe('Vietnamese text for ESC/POS', () => {
     expect(parsePaperStatus(0x1e)).toBe('near-end');
     expect(parsePaperStatus(0x72)).toBe('out');
     expect(() => parsePaperStatus(0x00)).toThrow(/not a DLE EOT 4 status byte: 0x00/);
+  });
+
+  it('reads the offline cause byte (DLE EOT 2)', () => {
+    expect(parseOfflineCause(0x12)).toEqual({ coverOpen: false, paperEnd: false, error: false });
+    expect(parseOfflineCause(0x16)).toEqual({ coverOpen: true, paperEnd: false, error: false });
+    expect(parseOfflineCause(0x72)).toEqual({ coverOpen: false, paperEnd: true, error: true });
+    expect(() => parseOfflineCause(0x93)).toThrow(/not a DLE EOT 2 status byte: 0x93/);
   });
 });
 
@@ -116,12 +123,34 @@ describe('devices over a pty', () => {
     }
   });
 
+  it('reports an open cover before the paper, prints nothing, and prints once it is closed', async () => {
+    const simulator = await startEscPosPrinter(pair.device, { coverOpen: true });
+    const printer = await ReceiptPrinter.open({ path: pair.host });
+    try {
+      const job = enrolmentReceipt(receipt, { kind: 'ascii' });
+      const error = await printer.print(job).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(PrinterError);
+      expect(error).toMatchObject({ problem: 'cover-open', message: expect.stringContaining('cover open') });
+      simulator.setPaper('out'); // an open cover is what the citizen's helper must fix first
+      await expect(printer.status()).rejects.toMatchObject({ problem: 'cover-open' });
+      expect(simulator.receipts).toEqual([]);
+      simulator.setPaper('ok');
+      simulator.setCoverOpen(false);
+      const printed = simulator.nextReceipt();
+      expect(await printer.print(job)).toEqual({ paper: 'ok' });
+      expect((await printed).cut).toBe(true);
+    } finally {
+      await printer.close();
+      await simulator.close();
+    }
+  });
+
   it('reports a printer that does not answer and one that is unplugged', async () => {
     const printer = await ReceiptPrinter.open({ path: pair.host, statusTimeoutMs: 300 });
     try {
       await expect(printer.print(Buffer.from('x'))).rejects.toMatchObject({
         problem: 'no-response',
-        message: expect.stringMatching(/did not answer DLE EOT 4/),
+        message: expect.stringMatching(/did not answer DLE EOT 2/),
       });
     } finally {
       await printer.close();

@@ -31,9 +31,20 @@ export const commands = {
   feed: (lines: number) => Buffer.from([ESC, 0x64, lines]),
   /** GS V 66 n: feed to the cutter and partial cut. */
   cut: () => Buffer.from([GS, 0x56, 0x42, 0x00]),
+  /** DLE EOT n: real-time status; n = 2 is the offline cause (cover, paper end, error). */
+  offlineCauseStatus: () => Buffer.from([DLE, EOT, 2]),
   /** DLE EOT n: real-time status; n = 4 is the paper roll sensor. */
   paperStatus: () => Buffer.from([DLE, EOT, 4]),
 } as const;
+
+/**
+ * DLE EOT 2 reply (offline cause): bit 2 cover open, bit 3 paper being fed by the feed button, bit 5 printing
+ * stopped by paper end, bit 6 an error occurred (fixed bits 1 and 4 are set, 0 and 7 clear).
+ */
+export function parseOfflineCause(byte: number): { coverOpen: boolean; paperEnd: boolean; error: boolean } {
+  if ((byte & 0x93) !== 0x12) throw new RangeError(`not a DLE EOT 2 status byte: 0x${byte.toString(16).padStart(2, '0')}`);
+  return { coverOpen: (byte & 0x04) !== 0, paperEnd: (byte & 0x20) !== 0, error: (byte & 0x40) !== 0 };
+}
 
 /** DLE EOT 4 reply: bits 2–3 paper near end, bits 5–6 paper end (fixed bits 1 and 4 are set). */
 export function parsePaperStatus(byte: number): 'ok' | 'near-end' | 'out' {

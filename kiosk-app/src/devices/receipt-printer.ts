@@ -1,6 +1,6 @@
 import { SerialPort } from 'serialport';
 import type { PrinterProblem as AnyPrinterProblem } from '../shared/kiosk-api.js';
-import { commands, parsePaperStatus } from './escpos.js';
+import { commands, parseOfflineCause, parsePaperStatus } from './escpos.js';
 
 /** What the driver tells apart; the citizen's sentence for each is the renderer's (src/renderer/i18n.ts). */
 export type PrinterProblem = Exclude<AnyPrinterProblem, 'failed'>;
@@ -19,13 +19,14 @@ export class PrinterError extends Error {
 export interface ReceiptPrinterOptions {
   path: string;
   baudRate?: number;
-  /** How long the printer gets to answer DLE EOT before it is reported not responding. */
+  /** How long the printer gets to answer each DLE EOT before it is reported not responding. */
   statusTimeoutMs?: number;
 }
 
 /**
  * An ESC/POS printer on a serial port (USB printers show up as /dev/usb/lp0 or a CDC /dev/ttyACM0). Before each
- * job it asks the paper sensor (DLE EOT 4), so an empty printer is reported, not silently fed a receipt.
+ * job it asks why the printer would be offline (DLE EOT 2: cover open) and the paper sensor (DLE EOT 4), so an
+ * open or empty printer is reported, not silently fed a receipt. Real-time status is answered even offline.
  */
 export class ReceiptPrinter {
   /** Status requests and jobs one at a time: two DLE EOT answers must not cross. */
@@ -58,9 +59,12 @@ export class ReceiptPrinter {
     return new ReceiptPrinter(port, path, statusTimeoutMs);
   }
 
-  /** The paper sensor now (health probes it between jobs). */
-  paperStatus(): Promise<'ok' | 'near-end' | 'out'> {
-    return this.serial(() => this.askPaper());
+  /**
+   * The paper sensor now, after checking the cover (health probes it between jobs). A cover left open rejects with
+   * a PrinterError `cover-open`: the printer cannot print whatever its paper says.
+   */
+  status(): Promise<'ok' | 'near-end' | 'out'> {
+    return this.serial(() => this.askStatus());
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
@@ -78,15 +82,20 @@ export class ReceiptPrinter {
     }
   }
 
-  private async askPaper(): Promise<'ok' | 'near-end' | 'out'> {
+  private async askStatus(): Promise<'ok' | 'near-end' | 'out'> {
     if (this.closed) throw new PrinterError('unplugged', `receipt printer at ${this.path} is closed`);
     if (!this.port.isOpen) await this.reopen();
+    const cause = await this.ask(commands.offlineCauseStatus(), 'DLE EOT 2', parseOfflineCause);
+    if (cause.coverOpen) throw new PrinterError('cover-open', `receipt printer at ${this.path} has its cover open`);
+    return this.ask(commands.paperStatus(), 'DLE EOT 4', parsePaperStatus);
+  }
+
+  /** Sends one real-time status request and parses the byte that answers it. */
+  private async ask<T>(request: Buffer, name: string, parse: (byte: number) => T): Promise<T> {
     const reply = new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.port.off('data', onData);
-        reject(
-          new PrinterError('no-response', `receipt printer at ${this.path} did not answer DLE EOT 4 within ${this.statusTimeoutMs} ms`),
-        );
+        reject(new PrinterError('no-response', `receipt printer at ${this.path} did not answer ${name} within ${this.statusTimeoutMs} ms`));
       }, this.statusTimeoutMs);
       const onData = (chunk: Buffer) => {
         clearTimeout(timer);
@@ -95,19 +104,19 @@ export class ReceiptPrinter {
       };
       this.port.on('data', onData);
     });
-    await this.write(commands.paperStatus());
+    await this.write(request);
     const byte = await reply;
     try {
-      return parsePaperStatus(byte);
+      return parse(byte);
     } catch (error) {
       throw new PrinterError('no-response', `receipt printer at ${this.path}: ${(error as Error).message}`);
     }
   }
 
-  /** Prints one job; refuses with a PrinterError when the paper is out or the printer does not answer. */
+  /** Prints one job; refuses with a PrinterError when the cover is open, the paper is out or the printer does not answer. */
   print(job: Buffer): Promise<{ paper: 'ok' | 'near-end' }> {
     return this.serial(async () => {
-      const paper = await this.askPaper();
+      const paper = await this.askStatus();
       if (paper === 'out') throw new PrinterError('paper-out', `receipt printer at ${this.path} is out of paper`);
       await this.write(job);
       return { paper };

@@ -115,6 +115,7 @@ const vi = {
   receiptReprinted: 'Đã in biên nhận. Vui lòng lấy biên nhận ở khe máy in.',
   receiptProblem: {
     'paper-out': 'Máy in đã hết giấy nên chưa in được biên nhận.',
+    'cover-open': 'Nắp máy in đang mở nên chưa in được biên nhận.',
     'no-response': 'Máy in không phản hồi nên chưa in được biên nhận.',
     unplugged: 'Máy in chưa được kết nối nên chưa in được biên nhận.',
     failed: 'Chưa in được biên nhận.',
@@ -249,6 +250,7 @@ const en: Strings = {
   receiptReprinted: 'Your receipt has been printed. Please take it from the printer.',
   receiptProblem: {
     'paper-out': 'The printer is out of paper, so your receipt could not be printed.',
+    'cover-open': 'The printer cover is open, so your receipt could not be printed.',
     'no-response': 'The printer is not responding, so your receipt could not be printed.',
     unplugged: 'The printer is not connected, so your receipt could not be printed.',
     failed: 'Your receipt could not be printed.',

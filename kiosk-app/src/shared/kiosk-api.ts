@@ -7,10 +7,10 @@ export type DossierLookup = { ok: true; dossier: Dossier } | { ok: false; reason
 
 /**
  * What the receipt printer driver can tell apart (src/devices/receipt-printer.ts): the paper sensor says empty,
- * the printer did not answer its status request in time (off, cover open on many models, jammed), or the port
- * is gone (unplugged). `failed` is anything else (e.g. the course left the catalog): no receipt, same advice.
+ * the cover is open, the printer did not answer its status request in time (off, jammed), or the port is gone
+ * (unplugged). `failed` is anything else (e.g. the course left the catalog): no receipt, same advice.
  */
-export const PRINTER_PROBLEMS = ['paper-out', 'no-response', 'unplugged', 'failed'] as const;
+export const PRINTER_PROBLEMS = ['paper-out', 'cover-open', 'no-response', 'unplugged', 'failed'] as const;
 export type PrinterProblem = (typeof PRINTER_PROBLEMS)[number];
 
 /** Whether the enrolment confirmation came out of the printer. The enrolment is saved either way. */

@@ -157,7 +157,8 @@ const peripheralNames: Record<string, Record<Language, string>> = {
 const peripheralReasons: Record<string, Record<Language, string>> = {
   'paper-out': { vi: 'Hết giấy', en: 'Out of paper' },
   'paper-near-end': { vi: 'Sắp hết giấy', en: 'Paper running low' },
-  'no-response': { vi: 'Không phản hồi (tắt nguồn, mở nắp hoặc kẹt giấy)', en: 'Not responding (off, cover open or jammed)' },
+  'cover-open': { vi: 'Nắp máy in đang mở', en: 'Cover open' },
+  'no-response': { vi: 'Không phản hồi (tắt nguồn hoặc kẹt giấy)', en: 'Not responding (off or jammed)' },
   unplugged: { vi: 'Chưa cắm hoặc đã rút cáp', en: 'Not plugged in or unplugged' },
   disconnected: { vi: 'Mất kết nối với máy quét', en: 'Scanner disconnected' },
 };

@@ -23,19 +23,34 @@ export interface EscPosPrinterOptions {
   /** `ESC t` number → WHATWG encoding name of the tables this printer has; others print as CP437-ish ASCII. */
   codeTables?: Record<number, string>;
   baudRate?: number;
+  /** Cover open: the printer goes offline (prints nothing) but still answers real-time status. */
+  coverOpen?: boolean;
 }
 
 /** DLE EOT 4 reply (ESC/POS "Transmit real-time status", n = 4): fixed bits 1 and 4, paper near end 2–3, end 5–6. */
 const PAPER_STATUS: Record<PaperState, number> = { ok: 0x12, 'near-end': 0x1e, out: 0x72 };
+/** Fixed bits of every DLE EOT reply: 1 and 4 set, 0 and 7 clear. */
+const STATUS_FIXED = 0x12;
 
 /**
  * A 58 mm ESC/POS thermal printer on the device end of a pty: decodes initialize, ESC t, ESC a, ESC E, GS !,
- * ESC d, GS V and text in the selected code table into receipts, and answers DLE EOT 4 with its paper sensor.
- * Out of paper, it prints nothing (real printers go offline) but still answers status.
+ * ESC d, GS V and text in the selected code table into receipts, and answers DLE EOT 1–4 (printer, offline
+ * cause, error cause, paper sensor). Out of paper or with its cover open it prints nothing (real printers go
+ * offline) but still answers status, as real-time commands are processed offline too.
  */
 export async function startEscPosPrinter(path: string, options: EscPosPrinterOptions = {}) {
   const { codeTables = { 52: 'windows-1258', 30: 'windows-1258' }, baudRate = 9600 } = options;
   let paper: PaperState = options.paper ?? 'ok';
+  let coverOpen = options.coverOpen ?? false;
+  const offline = () => paper === 'out' || coverOpen;
+  /** DLE EOT n replies, ESC/POS "Transmit real-time status". */
+  const status = (n: number | undefined): number => {
+    if (n === 1) return STATUS_FIXED | (offline() ? 0x08 : 0); // bit 3: offline
+    // n = 2, offline cause: bit 2 cover open, bit 5 printing stopped by paper end.
+    if (n === 2) return STATUS_FIXED | (coverOpen ? 0x04 : 0) | (paper === 'out' ? 0x20 : 0);
+    if (n === 4) return PAPER_STATUS[paper];
+    return STATUS_FIXED; // n = 3, error cause: none
+  };
   const port = await openSerialEndpoint(path, baudRate);
   const receipts: PrintedReceipt[] = [];
   const unknownCommands: string[] = [];
@@ -72,12 +87,11 @@ export async function startEscPosPrinter(path: string, options: EscPosPrinterOpt
     if (byte === 0x10) {
       if (!need(3)) return 0;
       if (bytes[at + 1] === 0x04) {
-        const n = bytes[at + 2];
-        port.write(Buffer.from([n === 4 ? PAPER_STATUS[paper] : paper === 'out' ? 0x32 : 0x12]));
+        port.write(Buffer.from([status(bytes[at + 2])]));
       }
       return 3;
     }
-    if (paper === 'out') return 1;
+    if (offline()) return 1;
     if (byte === 0x0a) {
       endLine();
       return 1;
@@ -143,6 +157,9 @@ export async function startEscPosPrinter(path: string, options: EscPosPrinterOpt
     unknownCommands,
     setPaper(state: PaperState) {
       paper = state;
+    },
+    setCoverOpen(open: boolean) {
+      coverOpen = open;
     },
     /** Resolves with the next receipt cut. */
     nextReceipt(timeoutMs = 5000): Promise<PrintedReceipt> {
