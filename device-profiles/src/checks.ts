@@ -59,8 +59,13 @@ function checkReading(profile: Profile, reading: Reading, at: Path, issue: Issue
     return;
   }
   if (reading.modbus) issue([...at, 'modbus'], `${named} reads Modbus registers, but the codec is ${kind}`);
-  if (reading.request === undefined) issue([...at, 'request'], `${named}: a ${kind} reading needs a request`);
-  else if (kind === 'frame') checkHex(reading.request, [...at, 'request'], issue);
+  if (reading.request === undefined) {
+    // A line reading without a request is streamed: the device sends it unasked and its parse selects the lines.
+    if (kind === 'frame') issue([...at, 'request'], `${named}: a frame reading needs a request (streamed readings are for line codecs)`);
+    else if (reading.jitterMs !== undefined) {
+      issue([...at, 'jitterMs'], `${named} has no request, so it is streamed, not polled: jitterMs does not apply`);
+    }
+  } else if (kind === 'frame') checkHex(reading.request, [...at, 'request'], issue);
   if (kind === 'frame' && reading.map) issue([...at, 'map'], `${named}: map is for line readings`);
   if (!reading.parse) {
     issue([...at, 'parse'], `${named}: a ${kind} reading needs parse`);

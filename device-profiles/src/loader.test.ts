@@ -289,3 +289,46 @@ describe('bad device facts are refused at load with file, line and field (issue 
     );
   });
 });
+
+describe('streamed line readings (no request: the device sends them unasked)', () => {
+  const sensor = (reading: string, codec = 'line') =>
+    [
+      'id: t-sensor',
+      'vendor: Test',
+      'model: T',
+      'category: sensor',
+      'transport: { serial: {} }',
+      'codec:',
+      `  kind: ${codec}`,
+      codec === 'line' ? '  terminator: "\\n"' : '  start: "02"\n  length: 4',
+      'readings:',
+      '  - name: temperature',
+      reading,
+      '',
+    ].join('\n');
+
+  it('are accepted with a regex or keyValue parse, and have no request', () => {
+    const profile = parseProfile(sensor("    parse: { regex: '^T=(-?\\d+\\.\\d)$' }"), 't-sensor.yaml');
+    expect(profile.readings[0]).toMatchObject({ name: 'temperature', parse: { regex: '^T=(-?\\d+\\.\\d)$' } });
+    expect(profile.readings[0]!.request).toBeUndefined();
+    expect(parseProfile(sensor('    parse: { keyValue: T }'), 't-sensor.yaml').readings[0]!.parse).toEqual({ keyValue: 'T' });
+  });
+
+  it('still need a parse, which selects their lines', () => {
+    expect(() => parseProfile(sensor('    unit: °C'), 't-sensor.yaml')).toThrow(
+      /^t-sensor\.yaml:10:\d+: readings\.0\.parse: reading "temperature": a line reading needs parse/,
+    );
+  });
+
+  it('refuse jitterMs (they are not polled), at the field', () => {
+    expect(() => parseProfile(sensor('    parse: { keyValue: T }\n    jitterMs: 100'), 't-sensor.yaml')).toThrow(
+      /^t-sensor\.yaml:12:\d+: readings\.0\.jitterMs: reading "temperature" has no request, so it is streamed, not polled: jitterMs does not apply/,
+    );
+  });
+
+  it('are for line codecs only: a frame reading without a request is refused', () => {
+    expect(() => parseProfile(sensor('    parse: { byteOffset: 1, type: uint8 }', 'frame'), 't-sensor.yaml')).toThrow(
+      /^t-sensor\.yaml:11:\d+: readings\.0\.request: reading "temperature": a frame reading needs a request \(streamed readings are for line codecs\)/,
+    );
+  });
+});

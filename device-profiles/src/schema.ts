@@ -229,7 +229,7 @@ export const readingSchema = z
     name: z.string().regex(READING_NAME_PATTERN, 'must be snake_case, starting with a letter'),
     unit: text(16).optional(),
     description: text(200).optional(),
-    intervalMs: z.number().int().min(100).default(5000).describe('How often to poll.'),
+    intervalMs: z.number().int().min(100).default(5000).describe('How often to poll (polled readings only).'),
     jitterMs: z
       .number()
       .int()
@@ -241,7 +241,9 @@ export const readingSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('line codecs: the text to send, terminator included (e.g. "PWR?\\r"); frame codecs: the whole frame as hex bytes.'),
+      .describe(
+        'line codecs: the text to send, terminator included (e.g. "PWR?\\r"), or none for a value the device sends by itself (a streamed reading: lines its parse matches); frame codecs: the whole frame as hex bytes.',
+      ),
     parse: parseSchema.optional().describe('line codecs: {regex} or {keyValue}; frame codecs: {byteOffset, type}.'),
     map: z.record(z.string(), z.number()).optional().describe('line codecs: raw text → number, for enumerations.'),
   })
@@ -369,7 +371,9 @@ export type ModbusWrite = z.output<typeof modbusWriteSchema>;
 
 /** What checks.ts guarantees about the readings of a profile of each codec. */
 export type ModbusReading = Reading & { modbus: ModbusSource };
-export type LineReading = Reading & { request: string; parse: LineParse };
+/** A line reading is polled (`request` sent every intervalMs) or, without a request, streamed: taken from unsolicited lines. */
+export type LineReading = Reading & { request?: string; parse: LineParse };
+export type PolledLineReading = LineReading & { request: string };
 export type FrameReading = Reading & { request: string; parse: FrameParse };
 export type ModbusProfile = Omit<Profile, 'codec' | 'readings'> & { codec: ModbusCodec; readings: ModbusReading[] };
 export type LineProfile = Omit<Profile, 'codec' | 'readings'> & { codec: LineCodec; readings: LineReading[] };

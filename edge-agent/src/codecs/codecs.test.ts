@@ -216,6 +216,48 @@ describe('line codec', () => {
       { numRuns: 300 },
     );
   });
+  // A streamed reading (profile reading without a request): every line its parse matches is a reading.
+  const streamedValue = (decoder: LineDecoder, chunk: Uint8Array) =>
+    decoder
+      .push(chunk)
+      .map((token) => (token.kind === 'line' ? extractLineValue(token.text, { regex: '^T=(-?\\d+\\.\\d)$' }) : undefined))
+      .filter((raw) => raw !== undefined)
+      .map((raw) => toReadingValue(raw));
+  const SENSOR = { terminator: '\n', maxLength: 32, encoding: 'ascii' } as const;
+  it('streamed readings: a stream of lines cut anywhere gives every value once, in order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -999, max: 999 }), { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 10 }),
+        (tenths, cuts) => {
+          const bytes = Buffer.from(tenths.map((t) => `T=${(t / 10).toFixed(1)}\n`).join(''));
+          const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+          const decoder = new LineDecoder(SENSOR);
+          const values: (number | undefined)[] = [];
+          let from = 0;
+          for (const to of [...at, bytes.length]) {
+            values.push(...streamedValue(decoder, bytes.subarray(from, to)));
+            from = to;
+          }
+          expect(values).toEqual(tenths.map((t) => Number((t / 10).toFixed(1))));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+  it('streamed readings: random bytes between the lines never make a reading that was not sent', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 20 }), fc.constantFrom('T=21.5\n', 'T=-3.0\n', '\n'))), (chunks) => {
+        const decoder = new LineDecoder(SENSOR);
+        for (const chunk of chunks) {
+          for (const value of streamedValue(decoder, typeof chunk === 'string' ? Buffer.from(chunk) : chunk)) {
+            expect([21.5, -3]).toContain(value);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('hid-keyboard codec', () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FrameProfile, LineProfile } from '@lophoc/device-profiles';
+import { type FrameProfile, type LineProfile, parseProfile } from '@lophoc/device-profiles';
 import {
   MhZ19State,
   openPtyPair,
@@ -15,6 +15,7 @@ import {
   wedgeTextForTag,
 } from '@lophoc/simulators';
 import pino from 'pino';
+import { SerialPort } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fastProfile } from '../test-support/fast-profiles.js';
 import { RecordingSink } from '../test-support/recording-sink.js';
@@ -250,6 +251,52 @@ describe('drivers against their simulators', () => {
     state.co2Ppm = 812;
     await expect.poll(() => sink.values('co2', 'co2'), { timeout: 3000 }).toContain(812);
     expect(sink.lastAvailability('co2')?.online).toBe(true);
+  });
+
+  it('a streaming line sensor: unsolicited lines become readings (no polls sent); garbage and half lines never do', async () => {
+    const profile = parseProfile(
+      [
+        'id: stream-sensor',
+        'vendor: Test',
+        'model: streaming T/H sensor',
+        'category: sensor',
+        'transport: { serial: {} }',
+        'codec: { kind: line, terminator: "\\n" }',
+        'readings:',
+        "  - { name: temperature, unit: °C, parse: { regex: '^T=(-?\\d+\\.\\d)$' } }",
+        '  - { name: humidity, parse: { keyValue: H } }',
+        'events:',
+        '  - { name: alarm, parse: { keyValue: ALARM } }',
+      ].join('\n'),
+      'stream-sensor.yaml',
+    ) as LineProfile;
+    const device = new SerialPort({ path: pty.device, baudRate: 9600, autoOpen: false });
+    await new Promise<void>((resolve, reject) => device.open((error) => (error ? reject(error) : resolve())));
+    cleanups.push(() => new Promise<void>((resolve) => device.close(() => resolve())));
+    const written: Buffer[] = [];
+    device.on('data', (chunk: Buffer) => written.push(chunk));
+    const sink = new RecordingSink();
+    const driver = new LineDriver({ device: 'th', profile, link: await serialLink(), sink, log, offlineAfterMisses: 1 });
+    driver.start();
+    cleanups.push(() => driver.stop());
+    // Split mid-line on purpose: the decoder joins the halves.
+    for (const bytes of ['T=23.4\nH=55.', '5\nT=abc\n\u0000\u00ff#@!\nT=-1', '.5\nALARM=HIGH\nH=wet\nT=20.0\n']) {
+      device.write(Buffer.from(bytes, 'latin1'));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    await expect.poll(() => sink.telemetries.length).toBe(4);
+    expect(sink.telemetries.map((t) => t.values)).toEqual([
+      { temperature: 23.4 },
+      { humidity: 55.5 },
+      { temperature: -1.5 },
+      { temperature: 20 },
+    ]);
+    expect(sink.events.map((e) => [e.type, e.data])).toEqual([['alarm', { value: 'HIGH' }]]);
+    // `H=wet` is a humidity line without a number: counted, never a reading. `T=abc` and the noise match nothing.
+    expect(driver.decoder.stats.errors).toBe(1);
+    expect(sink.availabilities).toEqual([{ device: 'th', online: true }]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(Buffer.concat(written).length).toBe(0);
   });
 
   it('unplug and replug mid-stream: the reader goes unavailable with the reason and comes back by itself', async () => {

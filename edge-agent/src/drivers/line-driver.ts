@@ -1,4 +1,4 @@
-import type { LineProfile, LineReading } from '@lophoc/device-profiles';
+import type { LineProfile, LineReading, PolledLineReading } from '@lophoc/device-profiles';
 import type { Logger } from 'pino';
 import { LineDecoder, type LineToken } from '../codecs/line-decoder.js';
 import { extractLineValue, toReadingValue } from '../codecs/line-parse.js';
@@ -29,8 +29,8 @@ export interface LineDriverOptions {
 /**
  * Drives a text-line device (Epson ESC/VP21 on RS-232, PJLink on TCP, …) from its profile: polls readings, matches
  * replies to requests (one in flight; a reply ends at the prompt, or is one line without a prompt), turns changes
- * of a reading that has an event of the same name into events, parses unsolicited lines into events, and runs
- * commands with validated parameters and the expected reply.
+ * of a reading that has an event of the same name into events, takes streamed readings (no request) and events
+ * from unsolicited lines, and runs commands with validated parameters and the expected reply.
  */
 export class LineDriver implements DeviceDriver {
   readonly device: string;
@@ -38,6 +38,11 @@ export class LineDriver implements DeviceDriver {
   private readonly channel = new RequestChannel<LineToken>();
   private readonly availability: AvailabilityTracker;
   private readonly last = new Map<string, number>();
+  /** Readings without a request: the device sends them unasked, and their parse selects the lines. */
+  private readonly streamed: LineReading[];
+  private readonly polled: PolledLineReading[];
+  /** Readings whose changes are events too: an event without a parse that has the reading's name. */
+  private readonly changeEvents: ReadonlySet<string>;
   private stopPolls: (() => void) | undefined;
   /** PJLink: the connection's greeting has been read (and the digest to prefix, once). */
   private greeted: Promise<void> = Promise.resolve();
@@ -49,11 +54,14 @@ export class LineDriver implements DeviceDriver {
     this.device = options.device;
     this.decoder = new LineDecoder(options.profile.codec);
     this.availability = new AvailabilityTracker(options.device, options.sink, options.offlineAfterMisses);
+    this.streamed = options.profile.readings.filter((reading) => reading.request === undefined);
+    this.polled = options.profile.readings.filter((reading): reading is PolledLineReading => reading.request !== undefined);
+    this.changeEvents = new Set(options.profile.events.filter((event) => !event.parse).map((event) => event.name));
     if (options.profile.codec.auth === 'pjlink') this.awaitGreeting();
   }
 
   start(): void {
-    const { link, profile } = this.options;
+    const { link } = this.options;
     link.on('data', this.onData);
     link.on('up', this.onUp);
     link.on('down', this.onDown);
@@ -61,7 +69,7 @@ export class LineDriver implements DeviceDriver {
     if (!link.isUp && link.downReason && link.downReason !== 'not opened yet' && link.downReason !== 'not connected yet') {
       this.availability.lost(link.downReason);
     }
-    this.stopPolls = schedulePolls(profile.readings, (reading) => this.poll(reading), this.options.random);
+    this.stopPolls = schedulePolls(this.polled, (reading) => this.poll(reading), this.options.random);
   }
 
   async stop(): Promise<void> {
@@ -113,7 +121,7 @@ export class LineDriver implements DeviceDriver {
       .join('');
   }
 
-  private async poll(reading: LineReading): Promise<void> {
+  private async poll(reading: PolledLineReading): Promise<void> {
     const retries = this.options.retries ?? 1;
     let lastError: Error | undefined;
     for (let attempt = 0; attempt <= retries; attempt++) {
@@ -155,9 +163,10 @@ export class LineDriver implements DeviceDriver {
   private apply(name: string, value: number): void {
     const ts = Date.now();
     this.options.sink.telemetry(this.device, { [name]: value }, ts);
+    if (!this.changeEvents.has(name)) return;
     const previous = this.last.get(name);
     this.last.set(name, value);
-    if (previous !== value && this.options.profile.events.some((event) => event.name === name && !event.parse)) {
+    if (previous !== value) {
       this.options.sink.event(this.device, name, previous === undefined ? { value } : { value, previous }, ts);
     }
   }
@@ -171,6 +180,19 @@ export class LineDriver implements DeviceDriver {
   };
 
   private unsolicited(text: string): void {
+    for (const reading of this.streamed) {
+      const raw = extractLineValue(text, reading.parse);
+      if (raw === undefined) continue;
+      const value = toReadingValue(raw, reading.map);
+      if (value === undefined) {
+        this.decoder.stats.errors++;
+        this.options.log.debug({ device: this.device, reading: reading.name, line: printable(text) }, 'line without a value');
+        return;
+      }
+      this.availability.answered();
+      this.apply(reading.name, value);
+      return;
+    }
     for (const event of this.options.profile.events) {
       if (!event.parse || !('regex' in event.parse || 'keyValue' in event.parse)) continue;
       const value = extractLineValue(text, event.parse);
