@@ -15,11 +15,15 @@ import { buildDaemon } from '../../scripts/src/build-daemons.js';
  * Issue #3 target: CPU per delivered reading at most 0.2× Node-RED's at the same rate, idle RSS at most half.
  * Job, the same for both: PORTS serial ports (socat pty pairs) each receive text lines `T=23.4\n` from load
  * generator processes at RATE lines/s in total; the consumer reads each port, parses the line with a regex and
- * publishes one MQTT message per line at QoS 1 to an aedes broker in its own process; a subscriber counts.
+ * publishes the reading over MQTT at QoS 1 to an aedes broker in its own process; a subscriber counts the readings
+ * delivered (the elements of a packed array count one each).
  * - ours: lophoc-agent as production runs it (`edge-agent/bin/lophoc-agent.js run --config FILE`, which runs the
- *   esbuild bundle `npm run build` writes; this bench builds it first): SerialLink → LineDecoder → event → SQLite
- *   outbox with synchronous=FULL → MQTT, a line profile whose event regex takes the value;
- * - peer: Node-RED 4.1.15 (its own process) with node-red-node-serialport: serial in → function (regex) → mqtt out.
+ *   esbuild bundle `npm run build` writes; this bench builds it first): SerialLink → LineDecoder → streamed reading
+ *   (a line profile reading without a request) → telemetry → SQLite outbox with synchronous=FULL → MQTT, once per
+ *   value of `mqtt.recordsPerMessage` in LOPHOC_DEVICES_BENCH_PACK (default "1,50": one reading per message, the
+ *   config default, and a device's telemetry packed into arrays of up to 50);
+ * - peer: Node-RED 4.1.15 (its own process) with node-red-node-serialport: serial in → function (regex) → mqtt out,
+ *   one message per reading.
  * CPU is user+system time of the consumer process (/proc/PID/stat) over the load window; RSS from /proc/PID/status.
  * Knobs: LOPHOC_DEVICES_BENCH_RATES=5000 (comma list), LOPHOC_DEVICES_BENCH_PEER=0 (ours only),
  * LOPHOC_DEVICES_BENCH_CPU_PROFILE=DIR (the agent runs with --cpu-prof into DIR), LOPHOC_DEVICES_BENCH_NODE_FLAGS
@@ -28,6 +32,7 @@ import { buildDaemon } from '../../scripts/src/build-daemons.js';
 const PORTS = 10;
 const RATES = (process.env.LOPHOC_DEVICES_BENCH_RATES ?? '1000,5000').split(',').map(Number);
 const WITH_PEER = process.env.LOPHOC_DEVICES_BENCH_PEER !== '0';
+const PACKS = (process.env.LOPHOC_DEVICES_BENCH_PACK ?? '1,50').split(',').map(Number);
 const CPU_PROFILE = process.env.LOPHOC_DEVICES_BENCH_CPU_PROFILE;
 const ROOT = join(import.meta.dirname, '..', '..');
 const WINDOW_MS = 10_000;
@@ -124,7 +129,7 @@ interface Consumer {
 interface Measure {
   offered: number;
   delivered: number;
-  cpuUsPerMessage: number;
+  cpuUsPerReading: number;
   /** CPU over the load window, user and kernel, ms. */
   userMs: number;
   systemMs: number;
@@ -146,7 +151,10 @@ async function measure(
   for (let i = 0; i < PORTS; i++) pairs.push(await openPtyPair(dir, `p${i}`));
   const counter = await mqtt.connectAsync(brokerUrl, { clientId: `count-${name}-${rate}` });
   let delivered = 0;
-  counter.on('message', () => delivered++);
+  // A packed telemetry message is a JSON array of readings: each counts.
+  counter.on('message', (_, payload: Buffer) => {
+    delivered += payload[0] === 0x5b ? (JSON.parse(payload.toString()) as unknown[]).length : 1;
+  });
   await counter.subscribeAsync(topic, { qos: 1 });
   const consumer = await startConsumer(pairs.map((pair) => pair.host));
   await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -184,7 +192,7 @@ async function measure(
   return {
     offered,
     delivered: got,
-    cpuUsPerMessage: (cpu * 1000) / Math.max(1, got),
+    cpuUsPerReading: (cpu * 1000) / Math.max(1, got),
     userMs,
     systemMs,
     idleCpuMsPerS,
@@ -194,7 +202,7 @@ async function measure(
 }
 
 /** The agent as production runs it: the bin launcher, a YAML config, the daemon's own logger and signals. */
-async function startOurs(brokerUrl: string, paths: string[]): Promise<Consumer> {
+async function startOurs(brokerUrl: string, paths: string[], recordsPerMessage: number): Promise<Consumer> {
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-bench-agent-'));
   const profiles = join(dir, 'profiles');
   await mkdir(profiles, { recursive: true });
@@ -207,8 +215,8 @@ async function startOurs(brokerUrl: string, paths: string[]): Promise<Consumer> 
       'category: sensor',
       'transport: { serial: { baudRate: 115200 } }',
       'codec: { kind: line, terminator: "\\n" }',
-      'events:',
-      "  - { name: reading, parse: { regex: '^T=(-?\\d+\\.\\d)$' } }",
+      'readings: # streamed: no request, every line the regex matches is a reading',
+      "  - { name: temperature, unit: °C, parse: { regex: '^T=(-?\\d+\\.\\d)$' } }",
     ].join('\n'),
   );
   const config = join(dir, 'agent.yaml');
@@ -219,7 +227,7 @@ async function startOurs(brokerUrl: string, paths: string[]): Promise<Consumer> 
       site: 'bench',
       node: 'gw-bench',
       // The default pace (500/s) is for replaying a backlog; here the agent may publish as fast as readings come.
-      mqtt: { url: brokerUrl, maxPublishRate: 50_000 },
+      mqtt: { url: brokerUrl, maxPublishRate: 50_000, recordsPerMessage },
       dataDir: join(dir, 'agent'),
       profilesDir: profiles,
       healthIntervalS: 3600,
@@ -353,42 +361,48 @@ export default async function devicesBench(): Promise<void> {
   const results: Record<string, Measure> = {};
   try {
     for (const rate of RATES) {
-      const ours = await measure('ours', rate, brokerUrl, 'lophoc/v1/bench/gw-bench/+/event', (paths) => startOurs(brokerUrl, paths));
+      const ours: [number, Measure][] = [];
+      for (const pack of PACKS) {
+        const topic = 'lophoc/v1/bench/gw-bench/+/telemetry';
+        ours.push([pack, await measure('ours', rate, brokerUrl, topic, (paths) => startOurs(brokerUrl, paths, pack))]);
+      }
       const peer = WITH_PEER
         ? await measure('nodered', rate, brokerUrl, 'nodered/bench/#', (paths) => startNodeRed(brokerUrl, paths))
         : {
             offered: 0,
             delivered: 0,
-            cpuUsPerMessage: Number.NaN,
+            cpuUsPerReading: Number.NaN,
             userMs: Number.NaN,
             systemMs: Number.NaN,
             idleCpuMsPerS: Number.NaN,
             idleRssMiB: Number.NaN,
             loadRssMiB: Number.NaN,
           };
-      results[`ours-${rate}`] = ours;
       results[`peer-${rate}`] = peer;
-      rows.push(
-        `${`${rate} lines/s over ${PORTS} ports`.padEnd(30)}` +
-          `${`${ours.delivered}/${ours.offered}`.padStart(14)}${`${peer.delivered}/${peer.offered}`.padStart(14)}` +
-          `${ours.cpuUsPerMessage.toFixed(0).padStart(10)}${peer.cpuUsPerMessage.toFixed(0).padStart(10)}${(ours.cpuUsPerMessage / peer.cpuUsPerMessage).toFixed(2).padStart(8)}` +
-          `${ours.idleRssMiB.toFixed(0).padStart(9)}${peer.idleRssMiB.toFixed(0).padStart(9)}${(ours.idleRssMiB / peer.idleRssMiB).toFixed(2).padStart(8)}` +
-          `${ours.loadRssMiB.toFixed(0).padStart(9)}${peer.loadRssMiB.toFixed(0).padStart(9)}`,
-      );
+      for (const [pack, m] of ours) {
+        results[`ours-${rate}-pack${pack}`] = m;
+        rows.push(
+          `${`${rate} lines/s, ${pack} per msg`.padEnd(30)}` +
+            `${`${m.delivered}/${m.offered}`.padStart(14)}${`${peer.delivered}/${peer.offered}`.padStart(14)}` +
+            `${m.cpuUsPerReading.toFixed(0).padStart(10)}${peer.cpuUsPerReading.toFixed(0).padStart(10)}${(m.cpuUsPerReading / peer.cpuUsPerReading).toFixed(2).padStart(8)}` +
+            `${m.idleRssMiB.toFixed(0).padStart(9)}${peer.idleRssMiB.toFixed(0).padStart(9)}${(m.idleRssMiB / peer.idleRssMiB).toFixed(2).padStart(8)}` +
+            `${m.loadRssMiB.toFixed(0).padStart(9)}${peer.loadRssMiB.toFixed(0).padStart(9)}`,
+        );
+      }
     }
   } finally {
     broker.send('stop');
   }
   process.stdout.write(
-    '\nDevices: serial line → parse → MQTT publish (QoS 1); ours = lophoc-agent, peer = Node-RED 4.1.15 + node-red-node-serialport\n',
+    `\nDevices: serial line → parse → MQTT publish (QoS 1), ${PORTS} ports; ours = lophoc-agent with mqtt.recordsPerMessage N ("N per msg"), peer = Node-RED 4.1.15 + node-red-node-serialport (one reading per message)\n`,
   );
   process.stdout.write(
-    `${'case'.padEnd(30)}${'ours got'.padStart(14)}${'peer got'.padStart(14)}${'µs CPU/msg'.padStart(10)}${'peer'.padStart(10)}${'ratio'.padStart(8)}${'idle MiB'.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${'load MiB'.padStart(9)}${'peer'.padStart(9)}\n`,
+    `${'case'.padEnd(30)}${'ours got'.padStart(14)}${'peer got'.padStart(14)}${'µs/reading'.padStart(10)}${'peer'.padStart(10)}${'ratio'.padStart(8)}${'idle MiB'.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${'load MiB'.padStart(9)}${'peer'.padStart(9)}\n`,
   );
   for (const row of rows) process.stdout.write(`${row}\n`);
   process.stdout.write('CPU over the load window, user / kernel ms; CPU while idle, ms per s:\n');
   for (const [name, m] of Object.entries(results)) {
     if (Number.isNaN(m.userMs)) continue;
-    process.stdout.write(`  ${name.padEnd(14)} ${m.userMs.toFixed(0)} / ${m.systemMs.toFixed(0)}; idle ${m.idleCpuMsPerS.toFixed(1)}\n`);
+    process.stdout.write(`  ${name.padEnd(18)} ${m.userMs.toFixed(0)} / ${m.systemMs.toFixed(0)}; idle ${m.idleCpuMsPerS.toFixed(1)}\n`);
   }
 }

@@ -20,7 +20,15 @@ export interface OutboxOptions {
    * goes first, then the oldest events; attendance is never dropped, and is kept even past the bound.
    */
   maxBytes?: number;
+  /**
+   * Hand out records appended while the sender is caught up from memory instead of reading them back (default
+   * true). The file stays the durable copy; false reads every record back (the reference behaviour, for tests).
+   */
+  writeThrough?: boolean;
 }
+
+/** Records kept in memory per priority for write-through, at most; past that the file is read again. */
+const TAIL_LIMIT = 5000;
 
 /** Persistent counters: they survive restarts, so health reports what the outbox did since it was created. */
 export interface OutboxCounters {
@@ -44,6 +52,12 @@ const COUNTERS: (keyof OutboxCounters)[] = ['appended', 'acknowledged', 'dropped
  *
  * Only appends and acknowledgements write to the file. Which records are in flight is kept in memory
  * (`SendCursor`): after a restart everything unacknowledged is sent again, and the hub stores each seq once.
+ *
+ * Write-through: once a priority's records have all been handed out (the sender is caught up), the records of
+ * that priority appended next are also kept in memory (`tail`) after their transaction commits, and handed out
+ * from there instead of being read back from the file. Anything that could make the copy differ from the file
+ * (a reconnect's requeue, a drop to make room, an ack that names a record not handed out, too many records)
+ * discards it, and the file is read again until caught up.
  */
 export class Outbox {
   private readonly db: Database.Database;
@@ -55,9 +69,15 @@ export class Outbox {
   /** Priorities present, highest first. */
   private priorities: number[] = [];
   private readonly cursor = new SendCursor();
+  /** Per priority present: exactly the records of that priority above its send cursor, in seq order. */
+  private readonly tail = new Map<number, OutboxRecord[]>();
+  private readonly writeThrough: boolean;
+  /** Records handed out from memory (write-through) rather than read back from the file. */
+  servedFromMemory = 0;
 
   constructor(file: string, options: OutboxOptions = {}) {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.writeThrough = options.writeThrough ?? true;
     if (!Number.isFinite(this.maxBytes) || this.maxBytes <= 0)
       throw new TypeError(`outbox maxBytes must be positive, got ${options.maxBytes}`);
     this.db = new Database(file);
@@ -122,7 +142,10 @@ export class Outbox {
    * undefined when a droppable record was refused because the outbox is full of records that may not be dropped.
    */
   append(topic: string, priority: number, build: (seq: number) => unknown): number | undefined {
-    return this.write((delta) => this.insertOne(delta, topic, priority, build));
+    const fresh: OutboxRecord[] = [];
+    const seq = this.write((delta) => this.insertOne(delta, topic, priority, build, fresh));
+    this.keep(fresh);
+    return seq;
   }
 
   /**
@@ -130,7 +153,20 @@ export class Outbox {
    * everything its devices produced in one event-loop turn. Returns each record's seq, or undefined where refused.
    */
   appendMany(records: readonly { topic: string; priority: number; build: (seq: number) => unknown }[]): (number | undefined)[] {
-    return this.write((delta) => records.map(({ topic, priority, build }) => this.insertOne(delta, topic, priority, build)));
+    const fresh: OutboxRecord[] = [];
+    const seqs = this.write((delta) => records.map(({ topic, priority, build }) => this.insertOne(delta, topic, priority, build, fresh)));
+    this.keep(fresh);
+    return seqs;
+  }
+
+  /** After a commit: the records just stored join the in-memory tail of their priority, while it is kept. */
+  private keep(fresh: OutboxRecord[]): void {
+    for (const record of fresh) {
+      const tail = this.tail.get(record.priority);
+      if (!tail) continue;
+      if (tail.length >= TAIL_LIMIT) this.tail.delete(record.priority);
+      else tail.push(record);
+    }
   }
 
   /**
@@ -154,7 +190,19 @@ export class Outbox {
         span = this.cursor.resendSpans()[0];
       }
       if (records.length >= limit) break;
-      take(this.sql.after.all(priority, this.cursor.cursor(priority), limit - records.length), priority);
+      const room = limit - records.length;
+      const tail = this.tail.get(priority);
+      if (tail) {
+        const rows = tail.length <= room ? tail : tail.slice(0, room);
+        this.tail.set(priority, tail.length <= room ? [] : tail.slice(room));
+        this.servedFromMemory += rows.length;
+        take(rows, priority);
+        continue;
+      }
+      const rows = this.sql.after.all(priority, this.cursor.cursor(priority), room);
+      take(rows, priority);
+      // Fewer than asked: every record of this priority is handed out, so the next ones can be kept in memory.
+      if (rows.length < room && this.writeThrough) this.tail.set(priority, []);
     }
     this.cursor.record(now, spans);
     return records;
@@ -167,6 +215,7 @@ export class Outbox {
   requeue(olderThan = Number.MAX_SAFE_INTEGER): number {
     if (olderThan === Number.MAX_SAFE_INTEGER) {
       this.cursor.reset();
+      this.tail.clear();
       return this.depthNow;
     }
     let n = 0;
@@ -183,6 +232,8 @@ export class Outbox {
     return this.write((delta) => {
       let removed = 0;
       for (const [from, to] of ranges) {
+        // An ack for records not handed out yet (a confused hub): drop the in-memory copy rather than send deleted records.
+        for (const [priority, tail] of this.tail) if (holdsSeqIn(tail, from, to)) this.tail.delete(priority);
         const { bytes, n } = this.sql.rangeBytes.get(from, to)!;
         if (n === 0) continue;
         this.sql.deleteRange.run(from, to);
@@ -230,7 +281,13 @@ export class Outbox {
     return result;
   }
 
-  private insertOne(delta: Delta, topic: string, priority: number, build: (seq: number) => unknown): number | undefined {
+  private insertOne(
+    delta: Delta,
+    topic: string,
+    priority: number,
+    build: (seq: number) => unknown,
+    fresh: OutboxRecord[],
+  ): number | undefined {
     const seq = this.meta.next_seq + (delta.next_seq ?? 0);
     const payload = JSON.stringify(build(seq));
     const size = Buffer.byteLength(payload);
@@ -242,6 +299,7 @@ export class Outbox {
       add(delta, 'keptOverLimit', 1);
     }
     this.sql.insert.run(seq, priority, topic, payload, Date.now());
+    fresh.push({ seq, priority, topic, payload });
     add(delta, 'next_seq', 1);
     add(delta, 'bytes', size);
     add(delta, 'appended', 1);
@@ -256,6 +314,7 @@ export class Outbox {
       const oldest = this.sql.oldestDroppable.get();
       if (!oldest) return false;
       this.sql.deleteOne.run(oldest.seq);
+      this.tail.delete(oldest.priority);
       add(delta, 'bytes', -oldest.bytes);
       add(delta, 'depth', -1);
       add(delta, oldest.priority <= Priority.telemetry ? 'droppedTelemetry' : 'droppedEvents', 1);
@@ -270,4 +329,16 @@ type Delta = Partial<Record<MetaKey | 'depth', number>>;
 
 function add(delta: Delta, key: MetaKey | 'depth', change: number): void {
   delta[key] = (delta[key] ?? 0) + change;
+}
+
+/** Whether records sorted by seq hold one with seq in [from, to] (binary search: a tail may hold thousands). */
+function holdsSeqIn(records: readonly OutboxRecord[], from: number, to: number): boolean {
+  let low = 0;
+  let high = records.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (records[mid]!.seq < from) low = mid + 1;
+    else high = mid;
+  }
+  return low < records.length && records[low]!.seq <= to;
 }
