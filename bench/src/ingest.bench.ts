@@ -19,6 +19,11 @@ import { startPostgres } from '../../test/support/servers/postgres.js';
  *   then into PostgreSQL 15 (throwaway server, fsync off like any benchmark instance).
  * Each message is one record, or a batch of 10 records (DESIGN §3 allows arrays; edge agents batch).
  * Each consumer is the broker's only session while it is measured (the one before it is ended, not left queueing).
+ * The consumers take turns for ROUNDS rounds, in alternating order, after one unmeasured warm-up run of the peer (the
+ * broker's code is cold in the first run), so that load from elsewhere on the machine does not favour one of them.
+ * CPU time per record of the consumer's process (worker threads included) and of the broker's process is printed
+ * beside each rate: on this 2-core machine every process shares the same cores, so what a consumer spends is taken
+ * from the broker and the publishers.
  */
 const PUBLISHERS = 3;
 const WORKER = process.env.LOPHOC_INGEST_BENCH_WORKER;
@@ -32,7 +37,12 @@ if (BROKER) await runBroker();
 async function runBroker(): Promise<void> {
   const broker = await startBroker({ port: 0, log });
   process.send?.(broker.url);
-  process.once('message', async () => {
+  process.on('message', async (message) => {
+    if (message === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.(user + system);
+      return;
+    }
     await broker.stop();
     process.exit(0);
   });
@@ -77,13 +87,23 @@ async function publishLoad({ url, node, messages, batch }: WorkerJob): Promise<v
   process.exit(0);
 }
 
-/** Starts the publishers, releases them together, and resolves with records/s once `received()` has them all. */
-async function drive(url: string, messages: number, batch: number, received: () => number): Promise<number> {
+interface Measured {
+  /** records/s from the release of the publishers until the consumer has them all */
+  rate: number;
+  /** CPU time per record (µs) of the broker's process and of this process (the consumer) over the same span */
+  brokerCpu: number;
+  consumerCpu: number;
+}
+
+/** Starts the publishers, releases them together, and measures until `received()` has every record. */
+async function drive(broker: Broker, messages: number, batch: number, received: () => number): Promise<Measured> {
   const workers = Array.from({ length: PUBLISHERS }, (_, i) =>
-    forkSelf({ LOPHOC_INGEST_BENCH_WORKER: JSON.stringify({ url, node: `gw-b${i}-${Date.now()}`, messages, batch }) }),
+    forkSelf({ LOPHOC_INGEST_BENCH_WORKER: JSON.stringify({ url: broker.url, node: `gw-b${i}-${Date.now()}`, messages, batch }) }),
   );
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
   const total = PUBLISHERS * messages * batch;
+  const brokerCpuBefore = await broker.cpu();
+  const ownCpuBefore = process.cpuUsage();
   const start = performance.now();
   for (const worker of workers) worker.send('go');
   const deadline = Date.now() + 120_000;
@@ -92,10 +112,18 @@ async function drive(url: string, messages: number, batch: number, received: () 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const seconds = (performance.now() - start) / 1000;
+  const ownCpu = process.cpuUsage(ownCpuBefore);
+  const brokerCpu = (await broker.cpu()) - brokerCpuBefore;
   await Promise.all(
     workers.map((worker) => (worker.exitCode === null ? new Promise((resolve) => worker.once('exit', resolve)) : undefined)),
   );
-  return total / seconds;
+  return { rate: total / seconds, brokerCpu: brokerCpu / total, consumerCpu: (ownCpu.user + ownCpu.system) / total };
+}
+
+interface Broker {
+  url: string;
+  /** the broker process's CPU time so far, µs */
+  cpu(): Promise<number>;
 }
 
 /**
@@ -124,54 +152,151 @@ async function bareSubscriber(url: string, batch: number): Promise<{ count: () =
   };
 }
 
+/** Which consumers run (comma list), interleaved rounds, and messages per publisher per case: for profiling. */
+const CONSUMERS = (process.env.LOPHOC_INGEST_BENCH_CONSUMERS ?? 'fan-in,sqlite,postgres').split(',');
+const ROUNDS = Number(process.env.LOPHOC_INGEST_BENCH_ROUNDS ?? 3);
+const SCALE = Number(process.env.LOPHOC_INGEST_BENCH_SCALE ?? 1);
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/**
+ * Diagnostic consumer (`LOPHOC_INGEST_BENCH_CONSUMERS=…,deferred`): the bare subscriber, but it PUBACKs as the
+ * ingest does — after each batch of 500 messages or 20 ms, in one socket write — and stores nothing. What it costs
+ * the broker beyond the bare subscriber is the price of PUBACK-after-commit alone.
+ */
+async function deferredSubscriber(url: string, batch: number): Promise<{ count: () => number; stop: () => Promise<void> }> {
+  let records = 0;
+  const clientId = `bench-deferred-${Date.now()}`;
+  const client = await mqtt.connectAsync(url, { clientId, clean: false });
+  let ids: number[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const out = Buffer.allocUnsafe(ids.length * 4);
+    ids.forEach((id, i) => {
+      out[i * 4] = 0x40;
+      out[i * 4 + 1] = 2;
+      out.writeUInt16BE(id, i * 4 + 2);
+    });
+    ids = [];
+    client.stream.write(out);
+  };
+  const deferred = new Error('PUBACK later');
+  client.handleMessage = (packet, callback) => {
+    records += batch;
+    if (packet.qos === 1 && packet.messageId !== undefined) {
+      ids.push(packet.messageId);
+      if (ids.length >= 500) flush();
+      else timer ??= setTimeout(flush, 20);
+      callback(deferred);
+    } else callback();
+  };
+  await client.subscribeAsync('lophoc/v1/+/+/+/telemetry', { qos: 1 });
+  return {
+    count: () => records,
+    stop: async () => {
+      clearTimeout(timer);
+      await client.endAsync();
+      await dropSession(url, clientId);
+    },
+  };
+}
+
 export default async function runIngestBench(): Promise<void> {
   if (WORKER || BROKER) return;
   const brokerProcess = forkSelf({ LOPHOC_INGEST_BENCH_BROKER: '1' });
-  const broker = { url: await new Promise<string>((resolve) => brokerProcess.once('message', (url) => resolve(String(url)))) };
+  const broker: Broker = {
+    url: await new Promise<string>((resolve) => brokerProcess.once('message', (url) => resolve(String(url)))),
+    cpu: () =>
+      new Promise<number>((resolve) => {
+        brokerProcess.once('message', (cpu) => resolve(Number(cpu)));
+        brokerProcess.send('cpu');
+      }),
+  };
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-ingest-bench-'));
-  const postgres = await startPostgres();
-  const rows: string[] = [];
-  const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(10);
+  const postgres = CONSUMERS.includes('postgres') ? await startPostgres() : undefined;
+  const lines: string[] = [];
+  const fmt = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US')).padStart(10);
+  const cpu = (m: Measured | undefined) => (m ? `${m.consumerCpu.toFixed(1)}/${m.brokerCpu.toFixed(1)}` : '—').padStart(11);
+  let runs = 0;
+  /** One consumer's figures; a fresh store and MQTT session each time. */
+  const measure = async (consumer: string, batch: number, messages: number): Promise<Measured> => {
+    runs++;
+    if (consumer === 'fan-in' || consumer === 'deferred') {
+      const peer = await (consumer === 'fan-in' ? bareSubscriber : deferredSubscriber)(broker.url, batch);
+      const measured = await drive(broker, messages, batch, peer.count);
+      await peer.stop();
+      return measured;
+    }
+    const store =
+      consumer === 'sqlite'
+        ? ({ kind: 'sqlite', file: join(dir, `ops-${runs}.db`) } as const)
+        : ({ kind: 'postgres', url: postgres!.url } as const);
+    const mqttClientId = `bench-ops-${consumer}-${runs}`;
+    const ops = await startOpsCenter({
+      dataDir: dir,
+      mqttUrl: broker.url,
+      mqttClientId,
+      port: 0,
+      log,
+      store,
+      content: false,
+      consoleDir: join(dir, 'none'),
+    });
+    const before = ops.ingest.stats.stored;
+    const measured = await drive(broker, messages, batch, () => ops.ingest.stats.stored - before);
+    await ops.stop();
+    await dropSession(broker.url, mqttClientId);
+    return measured;
+  };
   try {
     for (const [batch, messages] of [
-      [1, 12_000],
-      [10, 2_000],
+      [1, Math.round(12_000 * SCALE)],
+      [10, Math.round(2_000 * SCALE)],
     ] as const) {
-      const peer = await bareSubscriber(broker.url, batch);
-      const fanIn = await drive(broker.url, messages, batch, peer.count);
-      await peer.stop();
-      const results: number[] = [];
-      for (const store of [
-        { kind: 'sqlite', file: join(dir, `ops-${batch}.db`) },
-        { kind: 'postgres', url: postgres.url },
-      ] as const) {
-        const mqttClientId = `bench-ops-${store.kind}-${batch}`;
-        const ops = await startOpsCenter({
-          dataDir: dir,
-          mqttUrl: broker.url,
-          mqttClientId,
-          port: 0,
-          log,
-          store,
-          content: false,
-          consoleDir: join(dir, 'none'),
-        });
-        const before = ops.ingest.stats.stored;
-        results.push(await drive(broker.url, messages, batch, () => ops.ingest.stats.stored - before));
-        await ops.stop();
-        await dropSession(broker.url, mqttClientId);
+      const rates = new Map<string, number[]>(CONSUMERS.map((consumer) => [consumer, []]));
+      const ratios: number[] = [];
+      const label = batch === 1 ? '1 record/message' : `${batch} records/message`;
+      await measure('fan-in', batch, messages); // warm-up
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternate the order so machine load drifting during a round does not always favour the same consumer.
+        const order = round % 2 ? [...CONSUMERS].reverse() : CONSUMERS;
+        const measured = new Map<string, Measured>();
+        for (const consumer of order) measured.set(consumer, await measure(consumer, batch, messages));
+        for (const [consumer, m] of measured) rates.get(consumer)!.push(m.rate);
+        const [sqlite, fanIn, deferred] = [measured.get('sqlite'), measured.get('fan-in'), measured.get('deferred')];
+        if (deferred)
+          lines.push(
+            `${`${label}, round ${round + 1}, deferred PUBACKs`.padEnd(54)}${fmt(deferred.rate)}${''.padStart(8)}${cpu(deferred)}`,
+          );
+        const ratio = sqlite && fanIn ? sqlite.rate / fanIn.rate : undefined;
+        if (ratio !== undefined) ratios.push(ratio);
+        lines.push(
+          `${`${label}, round ${round + 1}`.padEnd(34)}${fmt(sqlite?.rate)}${fmt(measured.get('postgres')?.rate)}${fmt(fanIn?.rate)}${(ratio?.toFixed(2) ?? '—').padStart(8)}${cpu(sqlite)}${cpu(fanIn)}`,
+        );
       }
-      rows.push(
-        `${`${PUBLISHERS} publishers, ${batch === 1 ? '1 record' : `${batch} records`}/message`.padEnd(34)}${fmt(results[0]!)}${fmt(results[1]!)}${fmt(fanIn)}  ${(results[0]! / fanIn).toFixed(2)}`,
+      const medianOf = (consumer: string) => (rates.get(consumer)?.length ? median(rates.get(consumer)!) : undefined);
+      lines.push(
+        `${`${label}, median`.padEnd(34)}${fmt(medianOf('sqlite'))}${fmt(medianOf('postgres'))}${fmt(medianOf('fan-in'))}${(ratios.length ? median(ratios).toFixed(2) : '—').padStart(8)}`,
       );
     }
   } finally {
     brokerProcess.send('stop');
     await new Promise((resolve) => brokerProcess.once('exit', resolve));
-    await postgres.stop();
+    await postgres?.stop();
     await rm(dir, { recursive: true, force: true });
   }
-  process.stdout.write("\nIngest into the store vs the broker's QoS 1 fan-in (records/s, loopback, one run)\n");
-  process.stdout.write(`${'case'.padEnd(34)}${'SQLite'.padStart(10)}${'Postgres'.padStart(10)}${'fan-in'.padStart(10)}  SQLite/fan-in\n`);
-  for (const row of rows) process.stdout.write(`${row}\n`);
+  process.stdout.write(
+    `\nIngest into the store vs the broker's QoS 1 fan-in (records/s, loopback, ${PUBLISHERS} publishers, ${ROUNDS} interleaved rounds;` +
+      ' CPU µs per record of the consumer process / of the broker process)\n',
+  );
+  process.stdout.write(
+    `${'case'.padEnd(34)}${'SQLite'.padStart(10)}${'Postgres'.padStart(10)}${'fan-in'.padStart(10)}${'ratio'.padStart(8)}${'CPU SQLite'.padStart(11)}${'CPU fan-in'.padStart(11)}\n`,
+  );
+  for (const line of lines) process.stdout.write(`${line}\n`);
 }

@@ -30,14 +30,52 @@ export function storeContract(open: () => Promise<Store>) {
   });
 
   it('stores every sample of a large batch, duplicates inside it once', async () => {
-    // 250 records with two readings each: several multi-row statements and a remainder; seq 7 comes twice.
+    // 250 records with two readings each: several multi-row statements and a remainder; seq 7 comes twice inside
+    // the first hundred and once more at the end, and seq 120 was stored by an earlier batch.
+    await store.write([telemetry(120, T0 + 119_000, { temperature: 5, co2: 5 })], T0);
     const batch = Array.from({ length: 250 }, (_, i) => telemetry(i + 1, T0 + i * 1000, { temperature: 20 + i / 10, co2: 400 + i }));
-    const result = await store.write([...batch, telemetry(7, T0, { temperature: 99, co2: 9999 })], T0);
-    expect(result).toMatchObject({ stored: 250, duplicates: 1 });
+    const again = telemetry(7, T0, { temperature: 99, co2: 9999 });
+    const result = await store.write([...batch.slice(0, 50), again, ...batch.slice(50), again], T0);
+    expect(result).toMatchObject({ stored: 249, duplicates: 3 });
     const temperature = await store.series({ site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature' });
-    expect(temperature).toEqual(batch.map((_, i) => [T0 + i * 1000, 20 + i / 10]));
+    expect(temperature).toEqual(batch.map((_, i) => [T0 + i * 1000, i === 119 ? 5 : 20 + i / 10]));
     const co2 = await store.series({ site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'co2' });
-    expect(co2.map(([, value]) => value)).toEqual(batch.map((_, i) => 400 + i));
+    expect(co2.map(([, value]) => value)).toEqual(batch.map((_, i) => (i === 119 ? 5 : 400 + i)));
+  });
+
+  it('keeps the first copy of each (node, seq) when a batch mixes nodes, batched records and records stored before', async () => {
+    await store.write([telemetry(2, T0 + 2, { temperature: 2 }), telemetry(2, T0 + 2, { co2: 2 }, 'gw-p102')], T0);
+    const batched = (seqs: number[], value: number, node: string) =>
+      decodeMessage(
+        `lophoc/v1/ttht-cho-lon/${node}/th-1/telemetry`,
+        Buffer.from(JSON.stringify(seqs.map((seq) => ({ v: 1, ts: T0 + seq, seq, values: { temperature: value } })))),
+      );
+    const result = await store.write(
+      [
+        batched([1, 2, 3], 10, 'gw-p101'), // 2 was stored before
+        telemetry(1, T0 + 1, { co2: 10 }, 'gw-p102'),
+        telemetry(3, T0 + 3, { temperature: 99 }), // second copy in this batch
+        batched([4, 3, 5], 10, 'gw-p101'), // 3 again
+        telemetry(2, T0 + 2, { co2: 99 }, 'gw-p102'), // stored before
+        telemetry(3, T0 + 3, { co2: 10 }, 'gw-p102'),
+      ],
+      T0,
+    );
+    expect(result).toMatchObject({ stored: 6, duplicates: 4 });
+    expect(result.durable.get('ttht-cho-lon/gw-p101')?.seqs).toEqual([1, 2, 3, 3, 4, 3, 5]);
+    expect(result.durable.get('ttht-cho-lon/gw-p102')?.seqs).toEqual([1, 2, 3]);
+    expect(result.samples.map((s) => `${s.node}:${s.ts - T0}=${s.value}`)).toEqual([
+      'gw-p101:1=10',
+      'gw-p101:3=10',
+      'gw-p102:1=10',
+      'gw-p101:4=10',
+      'gw-p101:5=10',
+      'gw-p102:3=10',
+    ]);
+    const series = (node: string, name: string) => store.series({ site: 'ttht-cho-lon', node, device: 'th-1', name });
+    expect(await series('gw-p101', 'temperature')).toEqual([1, 2, 3, 4, 5].map((seq) => [T0 + seq, seq === 2 ? 2 : 10]));
+    expect(await series('gw-p102', 'co2')).toEqual([1, 2, 3].map((seq) => [T0 + seq, seq === 2 ? 2 : 10]));
+    expect(await store.gaps()).toEqual([]);
   });
 
   it('shows gaps in seq, and closes them when the missing records arrive out of order', async () => {
@@ -59,7 +97,11 @@ export function storeContract(open: () => Promise<Store>) {
     const values = [20, 22, 30, 26];
     const times = [T0, T0 + 20_000, T0 + 61_000, T0 + 3_600_000];
     await store.write(
-      values.map((v, i) => telemetry(i + 1, times[i]!, { temperature: v })),
+      [
+        ...values.map((v, i) => telemetry(i + 1, times[i]!, { temperature: v })),
+        telemetry(1, T0, { co2: 400 }, 'gw-p102'),
+        telemetry(2, T0 + 3_600_000, { co2: 500 }, 'gw-p102'),
+      ],
       T0,
     );
     const q = { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature' } as const;
@@ -73,8 +115,9 @@ export function storeContract(open: () => Promise<Store>) {
       [T0 + 3_600_000, 26, 26, 26, 1],
     ]);
     const pruned = await store.prune(T0 + 3_600_000, 0);
-    expect(pruned.samples).toBe(3);
+    expect(pruned.samples).toBe(4);
     expect(await store.series(q)).toEqual([[T0 + 3_600_000, 26]]);
+    expect(await store.series({ ...q, node: 'gw-p102', name: 'co2' })).toEqual([[T0 + 3_600_000, 500]]);
     expect(await store.series({ ...q, resolution: '1h' })).toHaveLength(2);
   });
 

@@ -126,3 +126,48 @@ export function intakeFromRow(row: {
     ...(row.center_name !== null ? { centerName: row.center_name } : {}),
   };
 }
+
+interface SeriesInBatch {
+  newest: LatestValue;
+  /** The series' rollups in this batch; nearly always one bucket each, so a list to search, not a Map. */
+  minutes: Rollup[];
+  hours: Rollup[];
+}
+
+/**
+ * `rollups(samples, 60_000)`, `rollups(samples, 3_600_000)` and `newestPerSeries(samples)` in one pass that
+ * builds one key per sample instead of three (the three cost ~1.8 µs a record in the ingest's profile, 2026-11-29).
+ */
+export function summarize(samples: readonly LatestValue[]): { minute: Rollup[]; hour: Rollup[]; newest: LatestValue[] } {
+  const series = new Map<string, SeriesInBatch>();
+  const minute: Rollup[] = [];
+  const hour: Rollup[] = [];
+  for (const s of samples) {
+    const key = `${s.site}/${s.node}/${s.device}/${s.name}`;
+    let known = series.get(key);
+    if (!known) {
+      known = { newest: s, minutes: [], hours: [] };
+      series.set(key, known);
+    } else if (s.ts >= known.newest.ts) known.newest = s;
+    addToRollup(known.minutes, minute, s, s.ts - (s.ts % 60_000));
+    addToRollup(known.hours, hour, s, s.ts - (s.ts % 3_600_000));
+  }
+  const newest: LatestValue[] = [];
+  for (const { newest: s } of series.values()) newest.push(s);
+  return { minute, hour, newest };
+}
+
+function addToRollup(ofSeries: Rollup[], all: Rollup[], s: LatestValue, bucket: number): void {
+  for (let i = ofSeries.length - 1; i >= 0; i--) {
+    const known = ofSeries[i]!;
+    if (known.bucket !== bucket) continue;
+    known.count++;
+    known.sum += s.value;
+    if (s.value < known.min) known.min = s.value;
+    if (s.value > known.max) known.max = s.value;
+    return;
+  }
+  const rollup = { site: s.site, node: s.node, device: s.device, name: s.name, bucket, count: 1, sum: s.value, min: s.value, max: s.value };
+  ofSeries.push(rollup);
+  all.push(rollup);
+}
