@@ -51,7 +51,11 @@ const BACKLOGS = [10_000, 30_000, 60_000, 100_000];
 /** Load phases alternate between the brokers this many times. */
 const ROUNDS = Number(process.env.LOPHOC_BROKER_BENCH_ROUNDS ?? 2);
 const CPU_PROF_DIR = process.env.LOPHOC_BROKER_BENCH_CPU_PROF;
+/** An unrecorded warm-up round first (`LOPHOC_BROKER_BENCH_WARM_UP=0` to skip). */
+const WARM_UP = process.env.LOPHOC_BROKER_BENCH_WARM_UP !== '0';
 const QOS = (process.env.LOPHOC_BROKER_BENCH_QOS ?? '0,1').split(',').map(Number) as (0 | 1)[];
+/** Node flags of the LopHoc broker process (experiments; default: none). */
+const NODE_FLAGS = (process.env.LOPHOC_BROKER_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 function forkSelf(env: Record<string, string>, execArgv: string[] = []): ChildProcess {
   return fork(fileURLToPath(import.meta.url), [], {
@@ -205,6 +209,8 @@ async function runWorker(job: WorkerJob): Promise<void> {
 
 interface Result {
   rate: number;
+  /** Broker CPU time (user + system) per message received, µs: steadier than the rate on a shared machine. */
+  cpuUs?: number;
   received: number;
   expected: number;
   p50: number;
@@ -220,7 +226,9 @@ function summarise(reports: { received: number; first: number; last: number; lat
   return { rate: received / Math.max(0.001, (last - first) / 1000), received, expected, p50: at(0.5), p99: at(0.99) };
 }
 
-async function fanIn(url: string, gateways: Credentials[], subscriber: Credentials, qos: 0 | 1): Promise<Result> {
+type CpuClock = () => Promise<number>;
+
+async function fanIn(url: string, gateways: Credentials[], subscriber: Credentials, qos: 0 | 1, cpu: CpuClock): Promise<Result> {
   const expected = gateways.length * MESSAGES_PER_GATEWAY;
   const sub = forkSelf({
     LOPHOC_BROKER_BENCH_WORKER: JSON.stringify({
@@ -247,14 +255,16 @@ async function fanIn(url: string, gateways: Credentials[], subscriber: Credentia
   );
   await Promise.all(publishers.map((p) => nextMessage(p)));
   const report = nextMessage<{ received: number; first: number; last: number; latencies: number[] }>(sub);
+  const cpuBefore = await cpu();
   for (const p of publishers) p.send('go');
   const result = summarise([await report], expected);
+  result.cpuUs = (((await cpu()) - cpuBefore) * 1e6) / Math.max(1, result.received);
   for (const p of publishers) p.send('end');
   await Promise.all(publishers.map((p) => new Promise((resolve) => p.once('exit', resolve))));
   return result;
 }
 
-async function fanOut(url: string, publisher: Credentials, operator: Credentials, qos: 0 | 1): Promise<Result> {
+async function fanOut(url: string, publisher: Credentials, operator: Credentials, qos: 0 | 1, cpu: CpuClock): Promise<Result> {
   const expected = WORKERS * FANOUT_SUBSCRIBERS_PER_WORKER * FANOUT_MESSAGES;
   const subs = Array.from({ length: WORKERS }, () =>
     forkSelf({
@@ -275,8 +285,10 @@ async function fanOut(url: string, publisher: Credentials, operator: Credentials
   });
   await nextMessage(pub);
   const reports = subs.map((s) => nextMessage<{ received: number; first: number; last: number; latencies: number[] }>(s));
+  const cpuBefore = await cpu();
   pub.send('go');
   const result = summarise(await Promise.all(reports), expected);
+  result.cpuUs = (((await cpu()) - cpuBefore) * 1e6) / Math.max(1, result.received);
   pub.send('end');
   await new Promise((resolve) => pub.once('exit', resolve));
   return result;
@@ -340,6 +352,13 @@ async function openFileLimit(): Promise<string> {
   return /Max open files\s+(\d+)/.exec(limits)?.[1] ?? 'unknown';
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
+async function procCpu(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function procRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
@@ -364,7 +383,7 @@ export default async function runBrokerBench(): Promise<void> {
   const format = (n: number) => Math.round(n).toLocaleString('en-US');
   const line = (target: Target, phase: string, r: Result) => {
     rows.push(
-      `${phase.padEnd(16)}${target.padEnd(13)}${format(r.rate).padStart(10)}${`${r.p50}/${r.p99}`.padStart(14)}${`${r.received}/${r.expected}`.padStart(16)}`,
+      `${phase.padEnd(16)}${target.padEnd(13)}${format(r.rate).padStart(10)}${`${r.p50}/${r.p99}`.padStart(14)}${`${r.received}/${r.expected}`.padStart(16)}${(r.cpuUs === undefined ? '—' : r.cpuUs.toFixed(1)).padStart(12)}`,
     );
     progress(rows.at(-1) ?? '');
   };
@@ -385,6 +404,7 @@ export default async function runBrokerBench(): Promise<void> {
 
   interface Running {
     url: string;
+    pid: number;
     rss: () => Promise<number>;
     stop: () => Promise<void>;
   }
@@ -395,15 +415,16 @@ export default async function runBrokerBench(): Promise<void> {
         aclFile: files.aclFile,
         extraConfig: ['max_connections -1'],
       });
-      return { url: mosquitto.url, rss: () => procRss(mosquitto.pid), stop: mosquitto.stop };
+      return { url: mosquitto.url, pid: mosquitto.pid, rss: () => procRss(mosquitto.pid), stop: mosquitto.stop };
     }
-    const server = forkSelf(
-      { LOPHOC_BROKER_BENCH_SERVER: JSON.stringify({ target, registryFile }) },
-      CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [],
-    );
+    const server = forkSelf({ LOPHOC_BROKER_BENCH_SERVER: JSON.stringify({ target, registryFile }) }, [
+      ...(target === 'lophoc' ? NODE_FLAGS : []),
+      ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
+    ]);
     const url = await nextMessage<string>(server);
     return {
       url,
+      pid: server.pid ?? 0,
       rss: async () => {
         server.send('rss');
         return nextMessage<number>(server);
@@ -418,6 +439,7 @@ export default async function runBrokerBench(): Promise<void> {
   // change in the machine's load (it is shared) spreads over all of them instead of favouring whichever ran first.
   const brokers = new Map<Target, Running>();
   const rates = new Map<string, number[]>();
+  const cpus = new Map<string, number[]>();
   try {
     for (const target of TARGETS) brokers.set(target, await startTarget(target));
     const each = async (phase: string, run: (target: Target, broker: Running) => Promise<void>) => {
@@ -438,15 +460,28 @@ export default async function runBrokerBench(): Promise<void> {
     const record = (target: Target, phase: string, result: Result) => {
       line(target, phase, result);
       rates.set(`${phase}|${target}`, [...(rates.get(`${phase}|${target}`) ?? []), result.rate]);
+      cpus.set(`${phase}|${target}`, [...(cpus.get(`${phase}|${target}`) ?? []), result.cpuUs ?? Number.NaN]);
     };
+    // One unrecorded round per broker and QoS first: the Node brokers compile their hot paths (JIT) during the
+    // first messages, a one-time cost of a process that then runs for days.
+    if (WARM_UP && PHASES.includes('fan-in'))
+      for (const qos of QOS)
+        await each(
+          `warm-up fan-in QoS ${qos}`,
+          async (_target, broker) => void (await fanIn(broker.url, gateways, service, qos, () => procCpu(broker.pid))),
+        );
     for (let round = 1; round <= ROUNDS; round++) {
       for (const qos of PHASES.includes('fan-in') ? QOS : [])
         await each(`fan-in QoS ${qos} (round ${round})`, async (target, broker) =>
-          record(target, `fan-in QoS ${qos}`, await fanIn(broker.url, gateways, service, qos)),
+          record(target, `fan-in QoS ${qos}`, await fanIn(broker.url, gateways, service, qos, () => procCpu(broker.pid))),
         );
       for (const qos of PHASES.includes('fan-out') ? QOS : [])
         await each(`fan-out QoS ${qos} (round ${round})`, async (target, broker) =>
-          record(target, `fan-out QoS ${qos}`, await fanOut(broker.url, gateways[0] as Credentials, operator, qos)),
+          record(
+            target,
+            `fan-out QoS ${qos}`,
+            await fanOut(broker.url, gateways[0] as Credentials, operator, qos, () => procCpu(broker.pid)),
+          ),
         );
     }
     if (PHASES.includes('capacity'))
@@ -467,7 +502,7 @@ export default async function runBrokerBench(): Promise<void> {
       `${WORKERS * FANOUT_SUBSCRIBERS_PER_WORKER} subscribers fan-out\n`,
   );
   process.stdout.write(
-    `${'phase'.padEnd(16)}${'broker'.padEnd(13)}${'msg/s'.padStart(10)}${'p50/p99 ms'.padStart(14)}${'received'.padStart(16)}\n`,
+    `${'phase'.padEnd(16)}${'broker'.padEnd(13)}${'msg/s'.padStart(10)}${'p50/p99 ms'.padStart(14)}${'received'.padStart(16)}${'CPU µs/msg'.padStart(12)}\n`,
   );
   for (const row of rows) process.stdout.write(`${row}\n`);
   const ratios = [...rates.keys()]
@@ -477,7 +512,10 @@ export default async function runBrokerBench(): Promise<void> {
       const ours = rates.get(key) ?? [];
       const theirs = rates.get(`${phase}|mosquitto`) ?? [];
       const each = ours.map((rate, i) => (theirs[i] ? (rate / theirs[i]).toFixed(2) : '—'));
-      return `${phase.padEnd(16)}${each.join(', ')} (round by round)`;
+      const ourCpu = cpus.get(key) ?? [];
+      const theirCpu = cpus.get(`${phase}|mosquitto`) ?? [];
+      const cpuEach = ourCpu.map((us, i) => (theirCpu[i] ? (us / theirCpu[i]).toFixed(2) : '—'));
+      return `${phase.padEnd(16)}${each.join(', ')} (round by round); broker CPU per message ${cpuEach.join(', ')}`;
     });
   if (ratios.length > 0 && brokers.has('mosquitto')) process.stdout.write(`\nlophoc ÷ mosquitto\n${ratios.join('\n')}\n`);
   process.stdout.write(`\nRSS growth with ${IDLE_CONNECTIONS} idle connections\n`);

@@ -10,9 +10,10 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
 import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
 import { holdDeliveriesUntilConnack } from './connack-first.js';
-import { trimClient } from './connection-trim.js';
+import { trimClient, trimConnectedClient } from './connection-trim.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { fastQoS0Delivery } from './fast-delivery.js';
+import { KeepaliveSweep } from './keepalive-sweep.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
 import { createProvisioningApp, type ProvisioningAdvert } from './provisioning.js';
@@ -149,7 +150,9 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     cleanups.push(() => {
       for (const socket of sockets) socket.destroy();
     });
-    const guard = createGuard({ log, registry, limits });
+    const keepalive = new KeepaliveSweep();
+    cleanups.push(() => keepalive.stop());
+    const guard = createGuard({ log, registry, limits, keepalive });
     const aedes = await Aedes.createBroker({
       id: options.id ?? 'lophoc-broker',
       ...storage.aedesOptions,
@@ -176,7 +179,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       stream.on('close', forget);
       guard.addresses.set(stream, address);
       const client = aedes.handle(batchWrites(stream));
-      trimClient(client);
+      trimClient(client, stream);
       fastQoS0Delivery(client);
       limitPacketSize(stream, limits.maxPacketBytes, tooLarge);
     };
@@ -284,7 +287,17 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
 }
 
 /** Limits, authentication and ACL as aedes hooks, with the sessions they admitted. */
-function createGuard({ log, registry, limits }: { log: Logger; registry: Registry | undefined; limits: BrokerLimits }) {
+function createGuard({
+  log,
+  registry,
+  limits,
+  keepalive,
+}: {
+  log: Logger;
+  registry: Registry | undefined;
+  limits: BrokerLimits;
+  keepalive: KeepaliveSweep;
+}) {
   const addresses = new WeakMap<object, string>();
   /** Who each client is; kept after disconnect, since aedes authorizes the will after the connection closed. */
   const sessions = new WeakMap<Client, Session>();
@@ -404,6 +417,8 @@ function createGuard({ log, registry, limits }: { log: Logger; registry: Registr
     attach(aedes: Aedes) {
       aedesRef = aedes;
       aedes.on('clientReady', (client) => {
+        keepalive.adopt(client as unknown as Parameters<KeepaliveSweep['adopt']>[0]);
+        trimConnectedClient(client);
         const session = sessions.get(client);
         if (session?.principal.role === 'node' && session.username) registry?.touchNode(session.username);
       });

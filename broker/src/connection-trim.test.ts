@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import type { Client } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { trimClient } from './connection-trim.js';
 describe('trimClient', () => {
   it('gives the parser a plain BufferList that still parses packets split across chunks', () => {
     const parser = mqttPacket.parser({ protocolVersion: 4 });
-    trimClient({ _parser: parser } as unknown as Client);
+    trimClient({ _parser: parser } as unknown as Client, new PassThrough());
     const list = (parser as unknown as { _list: { pipe?: unknown } })._list;
     expect(typeof list.pipe).toBe('undefined');
     const packets: { topic?: string; payload?: Buffer }[] = [];

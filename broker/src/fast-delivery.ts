@@ -1,5 +1,5 @@
 import type { Client } from 'aedes';
-import mqttPacket from 'mqtt-packet';
+import { PublishBatch } from './publish-encoder.js';
 
 type Callback = () => void;
 interface QoS0Packet {
@@ -27,11 +27,18 @@ interface DeliveringClient {
 let pending: unknown[] = [];
 let scheduled = false;
 
+/** One connection's share of a flush: its packets, encoded into one buffer, and their delivery callbacks. */
+interface Outgoing {
+  batch: PublishBatch;
+  callbacks: Callback[];
+}
+
 function flush(): void {
   scheduled = false;
   // New deliveries that the callbacks below cause go to the next turn's list: no recursion, whatever the load.
   const batch = pending;
   pending = [];
+  const outgoing = new Map<DeliveringClient, Outgoing>();
   for (let i = 0; i < batch.length; i += 3) {
     const client = batch[i] as DeliveringClient;
     const packet = batch[i + 1] as QoS0Packet | null;
@@ -45,20 +52,37 @@ function flush(): void {
       callback();
       continue;
     }
-    let written: boolean;
+    let out = outgoing.get(client);
+    if (!out) {
+      out = { batch: new PublishBatch(), callbacks: [] };
+      outgoing.set(client, out);
+    }
     try {
-      written = mqttPacket.writeToStream(packet as unknown as mqttPacket.Packet, client.conn);
+      out.batch.add(packet);
     } catch {
       client._onError(new Error('packet received not valid'));
       callback();
       continue;
     }
-    if (written || client.errored) callback();
-    // Backpressure as aedes does it: the delivery completes (and mqemitter moves on) once the socket drains.
+    out.callbacks.push(callback);
+  }
+  for (const [client, { batch: packets, callbacks }] of outgoing) {
+    if (packets.length === 0) continue;
+    const complete = () => {
+      for (const callback of callbacks) callback();
+    };
+    // The connection may have failed on an earlier packet of this flush.
+    if (!client.connecting && !client.connected) {
+      complete();
+      continue;
+    }
+    const written = client.conn.write(packets.take());
+    if (written || client.errored) complete();
+    // Backpressure as aedes does it: the deliveries complete (and mqemitter moves on) once the socket drains.
     else
       client.waitForDrain((error) => {
         client._onError(error);
-        callback();
+        complete();
       });
   }
 }
