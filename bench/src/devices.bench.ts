@@ -20,19 +20,33 @@ import { buildDaemon } from '../../scripts/src/build-daemons.js';
  * - ours: lophoc-agent as production runs it (`edge-agent/bin/lophoc-agent.js run --config FILE`, which runs the
  *   esbuild bundle `npm run build` writes; this bench builds it first): SerialLink → LineDecoder → streamed reading
  *   (a line profile reading without a request) → telemetry → SQLite outbox with synchronous=FULL → MQTT, once per
- *   value of `mqtt.recordsPerMessage` in LOPHOC_DEVICES_BENCH_PACK (default "1,50": one reading per message, the
- *   config default, and a device's telemetry packed into arrays of up to 50);
+ *   gateway config in VARIANTS: `default` (one reading per message, 20 ms write delay, 10 ms serial read gap),
+ *   `pack50` (`mqtt.recordsPerMessage: 50`: a device's telemetry packed into arrays), `batched` (also
+ *   `outbox.writeDelayMs: 250` and `serialReadGapMs: 50`: fewer, larger transactions, messages and reads, for up to
+ *   ~300 ms more latency);
  * - peer: Node-RED 4.1.15 (its own process) with node-red-node-serialport: serial in → function (regex) → mqtt out,
  *   one message per reading.
  * CPU is user+system time of the consumer process (/proc/PID/stat) over the load window; RSS from /proc/PID/status.
  * Knobs: LOPHOC_DEVICES_BENCH_RATES=5000 (comma list), LOPHOC_DEVICES_BENCH_PEER=0 (ours only),
+ * LOPHOC_DEVICES_BENCH_VARIANTS=default,batched (which of our configs),
  * LOPHOC_DEVICES_BENCH_CPU_PROFILE=DIR (the agent runs with --cpu-prof into DIR), LOPHOC_DEVICES_BENCH_NODE_FLAGS
  * (more node flags for the agent, e.g. `--semi-space-growth-factor=1`).
  */
 const PORTS = 10;
 const RATES = (process.env.LOPHOC_DEVICES_BENCH_RATES ?? '1000,5000').split(',').map(Number);
 const WITH_PEER = process.env.LOPHOC_DEVICES_BENCH_PEER !== '0';
-const PACKS = (process.env.LOPHOC_DEVICES_BENCH_PACK ?? '1,50').split(',').map(Number);
+/** Gateway configs our agent is measured with, by name: the defaults, packed telemetry, and packed + batched reads. */
+interface Variant {
+  recordsPerMessage: number;
+  outbox?: { writeDelayMs: number };
+  serialReadGapMs?: number;
+}
+const VARIANTS: Record<string, Variant> = {
+  default: { recordsPerMessage: 1 },
+  pack50: { recordsPerMessage: 50 },
+  batched: { recordsPerMessage: 50, outbox: { writeDelayMs: 250 }, serialReadGapMs: 50 },
+};
+const RUN_VARIANTS = (process.env.LOPHOC_DEVICES_BENCH_VARIANTS ?? Object.keys(VARIANTS).join(',')).split(',');
 const CPU_PROFILE = process.env.LOPHOC_DEVICES_BENCH_CPU_PROFILE;
 const ROOT = join(import.meta.dirname, '..', '..');
 const WINDOW_MS = 10_000;
@@ -202,7 +216,8 @@ async function measure(
 }
 
 /** The agent as production runs it: the bin launcher, a YAML config, the daemon's own logger and signals. */
-async function startOurs(brokerUrl: string, paths: string[], recordsPerMessage: number): Promise<Consumer> {
+async function startOurs(brokerUrl: string, paths: string[], variant: Variant): Promise<Consumer> {
+  const { recordsPerMessage, ...settings } = variant;
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-bench-agent-'));
   const profiles = join(dir, 'profiles');
   await mkdir(profiles, { recursive: true });
@@ -228,6 +243,7 @@ async function startOurs(brokerUrl: string, paths: string[], recordsPerMessage: 
       node: 'gw-bench',
       // The default pace (500/s) is for replaying a backlog; here the agent may publish as fast as readings come.
       mqtt: { url: brokerUrl, maxPublishRate: 50_000, recordsPerMessage },
+      ...settings,
       dataDir: join(dir, 'agent'),
       profilesDir: profiles,
       healthIntervalS: 3600,
@@ -361,10 +377,12 @@ export default async function devicesBench(): Promise<void> {
   const results: Record<string, Measure> = {};
   try {
     for (const rate of RATES) {
-      const ours: [number, Measure][] = [];
-      for (const pack of PACKS) {
+      const ours: [string, Measure][] = [];
+      for (const name of RUN_VARIANTS) {
+        const variant = VARIANTS[name];
+        if (!variant) throw new Error(`LOPHOC_DEVICES_BENCH_VARIANTS: unknown "${name}" (known: ${Object.keys(VARIANTS).join(', ')})`);
         const topic = 'lophoc/v1/bench/gw-bench/+/telemetry';
-        ours.push([pack, await measure('ours', rate, brokerUrl, topic, (paths) => startOurs(brokerUrl, paths, pack))]);
+        ours.push([name, await measure('ours', rate, brokerUrl, topic, (paths) => startOurs(brokerUrl, paths, variant))]);
       }
       const peer = WITH_PEER
         ? await measure('nodered', rate, brokerUrl, 'nodered/bench/#', (paths) => startNodeRed(brokerUrl, paths))
@@ -379,10 +397,10 @@ export default async function devicesBench(): Promise<void> {
             loadRssMiB: Number.NaN,
           };
       results[`peer-${rate}`] = peer;
-      for (const [pack, m] of ours) {
-        results[`ours-${rate}-pack${pack}`] = m;
+      for (const [name, m] of ours) {
+        results[`ours-${rate}-${name}`] = m;
         rows.push(
-          `${`${rate} lines/s, ${pack} per msg`.padEnd(30)}` +
+          `${`${rate} lines/s, ${name}`.padEnd(30)}` +
             `${`${m.delivered}/${m.offered}`.padStart(14)}${`${peer.delivered}/${peer.offered}`.padStart(14)}` +
             `${m.cpuUsPerReading.toFixed(0).padStart(10)}${peer.cpuUsPerReading.toFixed(0).padStart(10)}${(m.cpuUsPerReading / peer.cpuUsPerReading).toFixed(2).padStart(8)}` +
             `${m.idleRssMiB.toFixed(0).padStart(9)}${peer.idleRssMiB.toFixed(0).padStart(9)}${(m.idleRssMiB / peer.idleRssMiB).toFixed(2).padStart(8)}` +
@@ -394,7 +412,7 @@ export default async function devicesBench(): Promise<void> {
     broker.send('stop');
   }
   process.stdout.write(
-    `\nDevices: serial line → parse → MQTT publish (QoS 1), ${PORTS} ports; ours = lophoc-agent with mqtt.recordsPerMessage N ("N per msg"), peer = Node-RED 4.1.15 + node-red-node-serialport (one reading per message)\n`,
+    `\nDevices: serial line → parse → MQTT publish (QoS 1), ${PORTS} ports; ours = lophoc-agent in the configs ${RUN_VARIANTS.map((name) => `${name} ${JSON.stringify(VARIANTS[name])}`).join(', ')}; peer = Node-RED 4.1.15 + node-red-node-serialport (one reading per message)\n`,
   );
   process.stdout.write(
     `${'case'.padEnd(30)}${'ours got'.padStart(14)}${'peer got'.padStart(14)}${'µs/reading'.padStart(10)}${'peer'.padStart(10)}${'ratio'.padStart(8)}${'idle MiB'.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${'load MiB'.padStart(9)}${'peer'.padStart(9)}\n`,

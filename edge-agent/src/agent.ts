@@ -74,6 +74,7 @@ export async function startAgent(config: GatewayConfig, log: Logger, options: st
   try {
     deviceSet = await openDeviceSet(devices, {
       offlineAfterMisses: config.offlineAfterMisses,
+      ...(config.serialReadGapMs === undefined ? {} : { serialReadGapMs: config.serialReadGapMs }),
       sink,
       log,
       hid: () => hid ?? nodeHid(),

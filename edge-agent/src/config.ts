@@ -94,6 +94,12 @@ export const gatewayConfigSchema = z
     roster: z.record(z.string(), z.string()).default({}),
     /** Classroom rules: timetable, projector, comfort warnings (docs/gateway.md). */
     rules: rulesSchema.optional(),
+    /**
+     * After reading a chunk from a serial port, leave the port this long before reading again, so a device that
+     * streams is read in one go per gap instead of once per chunk (less CPU; up to this much more latency).
+     * Default 10 ms; 0 reads every chunk at once.
+     */
+    serialReadGapMs: z.number().int().min(0).max(200).optional(),
     /** Where the outbox and other state live. */
     dataDir: z.string().min(1),
     /** Folder of the device profiles this gateway uses (`<id>.yaml`); default: the shipped catalogue. */

@@ -34,6 +34,8 @@ export interface BoundDevice {
 
 export interface DeviceSetOptions {
   offlineAfterMisses: number;
+  /** See the gateway config's `serialReadGapMs` (SerialLink's default when absent). */
+  serialReadGapMs?: number;
   sink: DeviceSink;
   log: Logger;
   hid: () => HidBackend;
@@ -182,7 +184,7 @@ async function buildDriver(
   }
   let link: ByteLink;
   if (endpoint.kind === 'serial') {
-    const serial = new SerialLink(endpoint.port, serialSettings(instance, profile));
+    const serial = new SerialLink(endpoint.port, serialSettings(instance, profile), {}, undefined, options.serialReadGapMs);
     links.push(serial);
     try {
       await serial.openNow();

@@ -5,6 +5,10 @@ import { SerialPort } from 'serialport';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { ByteLink, LinkDownError } from './link.js';
 
+/** Default `readGapMs` (gateway config `serialReadGapMs`): half the outbox's default 20 ms write delay. */
+export const SERIAL_READ_GAP_MS = 10;
+const READ_BUFFER_BYTES = 4096;
+
 export interface SerialSettings {
   baudRate: number;
   dataBits: 5 | 6 | 7 | 8;
@@ -26,6 +30,7 @@ export class SerialLink extends ByteLink {
   private readonly backoff: Backoff;
 
   private presence: NodeJS.Timeout | undefined;
+  private resumeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
@@ -33,6 +38,11 @@ export class SerialLink extends ByteLink {
     backoff: BackoffOptions = {},
     /** How often to check that the device node still exists (see `watchPresence`). */
     private readonly presenceCheckMs = 1000,
+    /**
+     * After a chunk is read, the tty is left alone this long, so what the device sends meanwhile is read in one go
+     * (0: read every chunk at once). See `openReader`.
+     */
+    private readonly readGapMs = SERIAL_READ_GAP_MS,
   ) {
     super();
     this.backoff = new Backoff(backoff);
@@ -107,7 +117,7 @@ export class SerialLink extends ByteLink {
         this.reason = undefined;
         this.backoff.reset();
         if (reader) {
-          reader.on('data', (chunk: Buffer) => this.emit('data', chunk));
+          reader.resume();
           reader.on('error', (e) => this.lost(`${this.name}: ${e.message}`, port));
           reader.on('end', () => this.lost(`${this.name} closed (unplugged?)`, port));
         } else {
@@ -126,12 +136,34 @@ export class SerialLink extends ByteLink {
    * SerialPort keeps the settings and the writes. serialport reads through the thread pool and fails a read with
    * EAGAIN (an Error with a stack) before waiting for each chunk: profiled under the devices benchmark that was
    * about 90 µs of CPU per chunk, this about 25. Anything that is not a tty keeps serialport's reads.
+   *
+   * Reads go into one buffer of the link's (`onread`: no stream buffering, no allocation per read), copied out per
+   * chunk. After each read the tty is not watched for `readGapMs`: a device sending a line every few ms (or a
+   * 9600-baud reply trickling in) is read in one go instead of one wake-up per chunk, at the cost of at most that
+   * much latency; a quiet port is read as soon as its first byte arrives.
    */
   private openReader(done: (reader: ReadStream | undefined) => void): void {
     openFd(this.name, constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK, (error, fd) => {
       if (error) return done(undefined);
       try {
-        done(new ReadStream(fd));
+        const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+        const reader: ReadStream = new ReadStream(fd, {
+          onread: {
+            buffer,
+            callback: (bytes: number) => {
+              if (this.reader !== reader) return;
+              this.emit('data', Buffer.from(buffer.subarray(0, bytes)));
+              if (this.readGapMs > 0 && this.reader === reader && !this.resumeTimer) {
+                reader.pause();
+                this.resumeTimer = setTimeout(() => {
+                  this.resumeTimer = undefined;
+                  if (this.reader === reader && !reader.destroyed) reader.resume();
+                }, this.readGapMs);
+              }
+            },
+          },
+        } as ConstructorParameters<typeof ReadStream>[1]);
+        done(reader);
       } catch {
         closeFd(fd, () => undefined); // not a tty: serialport reads
         done(undefined);
@@ -140,6 +172,8 @@ export class SerialLink extends ByteLink {
   }
 
   private closeReader(): void {
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
     const reader = this.reader;
     this.reader = undefined;
     if (!reader) return;
