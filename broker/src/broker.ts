@@ -12,7 +12,7 @@ import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
 import { holdDeliveriesUntilConnack } from './connack-first.js';
 import { trimClient, trimConnectedClient } from './connection-trim.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
-import { fastQoS0Delivery } from './fast-delivery.js';
+import { fastDelivery } from './fast-delivery.js';
 import { KeepaliveSweep } from './keepalive-sweep.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
@@ -180,7 +180,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       guard.addresses.set(stream, address);
       const client = aedes.handle(batchWrites(stream));
       trimClient(client, stream);
-      fastQoS0Delivery(client);
+      fastDelivery(client);
       limitPacketSize(stream, limits.maxPacketBytes, tooLarge);
     };
 

@@ -1,9 +1,17 @@
+import { createRequire } from 'node:module';
 import type { Client } from 'aedes';
 import { PublishBatch } from './publish-encoder.js';
+
+/** aedes-packet as aedes itself loads it (resolved from aedes, so it is the same copy). */
+const requireFromAedes = createRequire(createRequire(import.meta.url).resolve('aedes'));
+const Packet = requireFromAedes('aedes-packet') as new (original: object, broker: unknown) => QoS0Packet;
 
 type Callback = () => void;
 interface QoS0Packet {
   qos: number;
+  topic?: unknown;
+  retain?: boolean;
+  messageId?: number;
   brokerId?: string;
   brokerCounter?: number;
   clientId?: string;
@@ -16,9 +24,20 @@ interface DeliveringClient {
   connecting: boolean;
   connected: boolean;
   errored: boolean;
+  clean: boolean;
+  _nextId: number;
   duplicates: Record<string, number>;
-  broker: { authorizeForward(client: unknown, packet: QoS0Packet): QoS0Packet | null | undefined };
+  subscriptions: Record<string, { qos?: number }>;
+  broker: {
+    authorizeForward(client: unknown, packet: QoS0Packet): QoS0Packet | null | undefined;
+    persistence: {
+      outgoingUpdate(client: unknown, packet: QoS0Packet): Promise<unknown>;
+      outgoingClearMessageId(client: unknown, packet: QoS0Packet): Promise<unknown>;
+    };
+  };
   deliver0: (packet: QoS0Packet, callback: Callback) => void;
+  deliverQoS: (packet: QoS0Packet, callback: Callback) => void;
+  emit(event: 'error', error: Error): unknown;
   waitForDrain(callback: (error?: Error | null) => void): void;
   _onError(error?: Error | null): void;
 }
@@ -104,20 +123,53 @@ function dedupe(client: DeliveringClient, packet: QoS0Packet): boolean {
   return true;
 }
 
+function noop(): void {}
+
+/** The checks aedes makes before any delivery (lib/client.js `getToForwardPacket`): no-local, duplicates, authorizeForward. */
+function toForward(client: DeliveringClient, packet: QoS0Packet): QoS0Packet | null | undefined {
+  if (packet.clientId === client.id && packet.nl) return undefined;
+  return dedupe(client, packet) ? client.broker.authorizeForward(client, packet) : undefined;
+}
+
 /**
- * aedes 1.2 delivers each QoS 0 message to a subscriber in a `setImmediate` of its own, copies the packet to set
- * its QoS, writes it, and completes the delivery in a second `setImmediate` (lib/client.js `deliver0`,
- * lib/write.js). This does the same checks (no-local, duplicates, authorizeForward), queues the deliveries of a
- * turn in one list flushed by one `setImmediate`, writes the packet it was given when its QoS is already 0 (aedes
- * hands every subscription a fresh copy), and completes each delivery right after its write unless the socket
- * pushes back. Call before the client subscribes (aedes captures `deliver0` when a subscription is made).
+ * aedes 1.2 delivers each message to a subscriber in a `setImmediate` of its own, copies the packet to set its
+ * QoS, writes it with five stream writes, and completes the delivery in a second `setImmediate` (lib/client.js
+ * `deliver0` and `deliverQoS`, lib/write.js). This does the same checks (no-local, duplicates, authorizeForward)
+ * and, at QoS 1 and 2, the same packet identifier, QoS downgrade and persistence update (for a persistent
+ * session, before the write, as aedes does), queues the deliveries of a turn in one list flushed by one
+ * `setImmediate`, encodes each connection's packets into one buffer, and completes each delivery right after its
+ * write unless the socket pushes back. Call before the client subscribes (aedes captures `deliver0` and
+ * `deliverQoS` when a subscription is made).
  */
-export function fastQoS0Delivery(client: Client): void {
+export function fastDelivery(client: Client): void {
   const target = client as unknown as DeliveringClient;
   target.deliver0 = (packet, callback) => {
-    if (packet.clientId === target.id && packet.nl) return later(target, null, callback);
-    const forward = dedupe(target, packet) ? target.broker.authorizeForward(target, packet) : undefined;
+    const forward = toForward(target, packet);
     if (!forward) return later(target, null, callback);
     later(target, forward.qos === 0 ? forward : { ...forward, qos: 0 }, callback);
+  };
+  target.deliverQoS = (packet, callback) => {
+    if (packet.qos === 0) return target.deliver0(packet, callback);
+    const forward = toForward(target, packet);
+    if (!forward) {
+      if (target.clean === false) target.broker.persistence.outgoingClearMessageId(target, packet).then(noop, noop);
+      return later(target, null, callback);
+    }
+    // As aedes' QoSPacket: a copy with the next packet identifier unless it already has one (a queued message).
+    const out = new Packet(forward, target.broker);
+    if (!forward.messageId) {
+      out.messageId = target._nextId;
+      target._nextId = target._nextId >= 65_535 ? 1 : target._nextId + 1;
+    } else out.messageId = forward.messageId;
+    const subscription = target.subscriptions[out.topic as string];
+    if (subscription && (subscription.qos ?? 0) < out.qos) out.qos = subscription.qos ?? 0;
+    if (target.clean || out.retain) return later(target, out, callback);
+    target.broker.persistence.outgoingUpdate(target, out).then(
+      () => later(target, out, callback),
+      (error: Error) => {
+        target.emit('error', error);
+        callback();
+      },
+    );
   };
 }

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import mqemitter from 'mqemitter';
 import MQEmitterRedis from 'mqemitter-redis';
 import { withConstantTimeBacklog } from './fifo-queue.js';
+import { withMatchCache } from './match-cache.js';
 import { SqlitePersistence } from './sqlite-persistence.js';
 
 /**
@@ -43,8 +44,8 @@ export function setDupOnRedelivery<P extends ResumablePersistence>(persistence: 
   return persistence;
 }
 
-/** aedes' default message bus (mqemitter, concurrency 100 as aedes sets it) with an O(1) backlog. */
-const localBus = () => withConstantTimeBacklog(mqemitter({ concurrency: 100, matchEmptyLevels: true }));
+/** aedes' default message bus (mqemitter, concurrency 100 as aedes sets it) with an O(1) backlog and matches cached per topic. */
+const localBus = () => withMatchCache(withConstantTimeBacklog(mqemitter({ concurrency: 100, matchEmptyLevels: true })));
 
 /**
  * `onError` hears Redis connection errors; ioredis reconnects by itself, so they are reported rather than fatal
@@ -69,7 +70,7 @@ export async function openStorage(options: StorageOptions, onError: (error: Erro
       // (redis/ioredis#2037, fixed in ioredis 6). The subscriber connection therefore skips both: it only
       // (p)subscribes, and a subscription refused while Redis still loads its data is an error that reaches onError.
       const subConn = new Redis(options.url, { enableReadyCheck: false, disableClientInfo: true, enableAutoPipelining: true });
-      const mq = withConstantTimeBacklog(MQEmitterRedis({ connectionString: options.url, concurrency: 100, subConn }));
+      const mq = withMatchCache(withConstantTimeBacklog(MQEmitterRedis({ connectionString: options.url, concurrency: 100, subConn })));
       (mq as unknown as { state: { on(event: 'error', listener: (error: Error) => void): void } }).state.on('error', onError);
       return {
         kind: 'redis',

@@ -1,0 +1,39 @@
+interface Matcher {
+  match(topic: string, ...rest: unknown[]): unknown[];
+  add(...args: unknown[]): unknown;
+  remove(...args: unknown[]): unknown;
+  clear(...args: unknown[]): unknown;
+}
+
+/**
+ * Remembers which subscriptions match a topic. mqemitter asks its qlobber trie for every message
+ * (`_matcher.match(topic)`: the topic split into an array of levels, then a walk of the trie), and a district's
+ * gateways publish the same few topics over and over. The answers are kept per topic until the subscriptions
+ * change (any `add`, `remove` or `clear` forgets them all), in a map of at most `maxTopics` entries (emptied when
+ * full). The arrays handed out are never changed afterwards, as qlobber's own are not: mqemitter only iterates
+ * them. The upstream place for this is mqemitter's `_do`.
+ */
+export function withMatchCache<E extends object>(emitter: E, maxTopics = 10_000): E {
+  const matcher = (emitter as E & { _matcher?: Matcher })._matcher;
+  if (!matcher || typeof matcher.match !== 'function') throw new TypeError('withMatchCache: not an mqemitter (no _matcher)');
+  const match = matcher.match.bind(matcher);
+  let cache = new Map<string, unknown[]>();
+  matcher.match = (topic: string, ...rest: unknown[]) => {
+    if (rest.length > 0) return match(topic, ...rest);
+    let found = cache.get(topic);
+    if (found === undefined) {
+      found = match(topic);
+      if (cache.size >= maxTopics) cache = new Map();
+      cache.set(topic, found);
+    }
+    return found;
+  };
+  for (const method of ['add', 'remove', 'clear'] as const) {
+    const original = matcher[method].bind(matcher);
+    matcher[method] = (...args: unknown[]) => {
+      cache.clear();
+      return original(...args);
+    };
+  }
+  return emitter;
+}
