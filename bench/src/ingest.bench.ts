@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,8 +48,26 @@ async function runBroker(): Promise<void> {
   });
 }
 
+/**
+ * `LOPHOC_INGEST_BENCH_PIN=1`: the broker and the publishers run on CPU 0 only and this process — the consumer
+ * measured, peer or ops-center — on CPU 1 only (taskset, every thread), so that what a consumer spends is not taken
+ * from the load it is measured against; as in production, where the gateways are other machines.
+ */
+const PIN = process.env.LOPHOC_INGEST_BENCH_PIN === '1';
+const pin = (pid: number, cpu: number) => execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+
+/** A directory for a CPU profile of the broker's process (`node --cpu-prof`): to see what a consumer costs the broker. */
+const BROKER_PROFILE = process.env.LOPHOC_INGEST_BENCH_BROKER_CPU_PROF;
+
 function forkSelf(env: Record<string, string>) {
-  return fork(fileURLToPath(import.meta.url), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: 'inherit' });
+  const profile = BROKER_PROFILE && env.LOPHOC_INGEST_BENCH_BROKER ? ['--cpu-prof', `--cpu-prof-dir=${BROKER_PROFILE}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execArgv: ['--import', 'tsx', ...profile],
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  });
+  if (PIN && child.pid !== undefined) pin(child.pid, 0);
+  return child;
 }
 
 interface WorkerJob {
@@ -209,6 +227,7 @@ async function deferredSubscriber(url: string, batch: number): Promise<{ count: 
 
 export default async function runIngestBench(): Promise<void> {
   if (WORKER || BROKER) return;
+  if (PIN) pin(process.pid, 1);
   const brokerProcess = forkSelf({ LOPHOC_INGEST_BENCH_BROKER: '1' });
   const broker: Broker = {
     url: await new Promise<string>((resolve) => brokerProcess.once('message', (url) => resolve(String(url)))),
@@ -292,7 +311,7 @@ export default async function runIngestBench(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   process.stdout.write(
-    `\nIngest into the store vs the broker's QoS 1 fan-in (records/s, loopback, ${PUBLISHERS} publishers, ${ROUNDS} interleaved rounds;` +
+    `\nIngest into the store vs the broker's QoS 1 fan-in (records/s, loopback, ${PUBLISHERS} publishers, ${ROUNDS} interleaved rounds${PIN ? ', consumer on CPU 1, broker and publishers on CPU 0' : ''};` +
       ' CPU µs per record of the consumer process / of the broker process)\n',
   );
   process.stdout.write(

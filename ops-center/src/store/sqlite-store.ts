@@ -183,6 +183,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly sql;
   private readonly checkpointer: Checkpointer | undefined;
+  private readonly recordStatements = new Map<number, Database.Statement>();
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -202,9 +203,6 @@ export class SqliteStore implements Store {
     this.sql = {
       record: this.db.prepare(
         'INSERT OR IGNORE INTO records (site, node, seq, kind, device, ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      records: this.db.prepare(
-        `INSERT INTO records (site, node, seq, kind, device, ts, received_at) VALUES ${Array(RECORD_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       ),
       sample: this.db.prepare('INSERT INTO samples (site, node, device, name, ts, value) VALUES (?, ?, ?, ?, ?, ?)'),
       samples: this.db.prepare(
@@ -372,27 +370,37 @@ export class SqliteStore implements Store {
    * (RETURNING would name them in one statement, but costs what the multi-row statement saves.)
    */
   private insertRecords(site: string, node: string, entries: Claim[], receivedAt: number): void {
-    let at = 0;
-    for (; at + RECORD_ROWS <= entries.length; at += RECORD_ROWS) {
+    for (let at = 0; at < entries.length; at += RECORD_ROWS) {
+      const end = Math.min(at + RECORD_ROWS, entries.length);
       const args: (string | number | null)[] = [];
-      for (let i = at; i < at + RECORD_ROWS; i++) {
+      for (let i = at; i < end; i++) {
         const { seq, kind, device, ts } = entries[i]!;
         args.push(site, node, seq, kind, device, ts, receivedAt);
       }
       try {
-        this.sql.records.run(args);
+        this.recordsStatement(end - at).run(args);
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
-        for (let i = at; i < at + RECORD_ROWS; i++) this.insertRecord(site, node, entries[i]!, receivedAt);
+        for (let i = at; i < end; i++) {
+          const { seq, kind, device, ts } = entries[i]!;
+          entries[i]!.fresh = this.sql.record.run(site, node, seq, kind, device, ts, receivedAt).changes === 1;
+        }
         continue;
       }
-      for (let i = at; i < at + RECORD_ROWS; i++) entries[i]!.fresh = true;
+      for (let i = at; i < end; i++) entries[i]!.fresh = true;
     }
-    for (; at < entries.length; at++) this.insertRecord(site, node, entries[at]!, receivedAt);
   }
 
-  private insertRecord(site: string, node: string, entry: Claim, receivedAt: number): void {
-    entry.fresh = this.sql.record.run(site, node, entry.seq, entry.kind, entry.device, entry.ts, receivedAt).changes === 1;
+  /** The multi-row INSERT for this many rows, prepared once (a node's last chunk of a batch is of any size). */
+  private recordsStatement(rows: number): Database.Statement {
+    let statement = this.recordStatements.get(rows);
+    if (!statement) {
+      statement = this.db.prepare(
+        `INSERT INTO records (site, node, seq, kind, device, ts, received_at) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      );
+      this.recordStatements.set(rows, statement);
+    }
+    return statement;
   }
 
   /** What a record carries, stored once its row in `records` was new. */
