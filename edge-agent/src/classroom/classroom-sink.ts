@@ -1,7 +1,7 @@
 import { buildTopic } from '@lophoc/protocol';
 import type { Logger } from 'pino';
 import type { DeviceSink } from '../drivers/driver.js';
-import { BatchingWriter } from '../uplink/batching-writer.js';
+import { BatchingWriter, type Pending } from '../uplink/batching-writer.js';
 import { type Outbox, Priority } from '../uplink/outbox.js';
 import type { CardPseudonymiser } from './card-privacy.js';
 import type { ClassroomRules, RuleAction } from './rules.js';
@@ -44,18 +44,18 @@ export function createClassroomSink(options: ClassroomSinkOptions): ClassroomSin
   const delayMs = options.writeDelayMs ?? 0;
   // Each outbox transaction costs an fsync and the uplink a round of reading back; ten serial ports each sending
   // a chunk every few ms would otherwise make hundreds a second. Gathered for delayMs, they make at most 1000/delayMs.
-  let held: [topic: string, priority: number, build: (seq: number) => unknown][] = [];
+  let held: Pending[] = [];
   let timer: NodeJS.Timeout | undefined;
   const store = () => {
     clearTimeout(timer);
     timer = undefined;
-    for (const [topic, priority, build] of held) writer.write(topic, priority, build);
+    const records = held;
     held = [];
-    writer.flush();
+    writer.flush(records);
   };
   const write = (topic: string, priority: number, build: (seq: number) => unknown) => {
     if (delayMs === 0) return writer.write(topic, priority, build);
-    held.push([topic, priority, build]);
+    held.push({ topic, priority, build });
     if (priority >= Priority.attendance) store();
     else timer ??= setTimeout(store, delayMs);
   };

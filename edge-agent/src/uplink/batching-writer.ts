@@ -1,6 +1,6 @@
 import type { Outbox } from './outbox.js';
 
-interface Pending {
+export interface Pending {
   topic: string;
   priority: number;
   build: (seq: number) => unknown;
@@ -28,11 +28,11 @@ export class BatchingWriter {
     setImmediate(() => this.flush());
   }
 
-  /** Writes what is pending now (also called before the outbox is closed). */
-  flush(): void {
+  /** Writes what is pending now, and `more` after it, in one transaction (also called before the outbox is closed). */
+  flush(more: readonly Pending[] = []): void {
     this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
+    if (this.pending.length === 0 && more.length === 0) return;
+    const batch = this.pending.length === 0 ? more : more.length === 0 ? this.pending : [...this.pending, ...more];
     this.pending = [];
     this.outbox.appendMany(batch);
     this.batches++;

@@ -268,7 +268,7 @@ export class Outbox {
    * the end and applied to memory only once committed, so a failed transaction leaves both as they were.
    */
   private write<T>(fn: (delta: Delta) => T): T {
-    const delta: Delta = {};
+    const delta = emptyDelta();
     const result = this.db.transaction(() => {
       const value = fn(delta);
       for (const [key, change] of Object.entries(delta)) if (key !== 'depth' && change) this.sql.add.run(change, key);
@@ -288,7 +288,7 @@ export class Outbox {
     build: (seq: number) => unknown,
     fresh: OutboxRecord[],
   ): number | undefined {
-    const seq = this.meta.next_seq + (delta.next_seq ?? 0);
+    const seq = this.meta.next_seq + delta.next_seq;
     const payload = JSON.stringify(build(seq));
     const size = Buffer.byteLength(payload);
     if (!this.makeRoom(delta, size)) {
@@ -310,7 +310,7 @@ export class Outbox {
 
   /** Drops the oldest droppable records until `size` more bytes fit; false if they cannot be made to fit. */
   private makeRoom(delta: Delta, size: number): boolean {
-    while (this.meta.bytes + (delta.bytes ?? 0) + size > this.maxBytes) {
+    while (this.meta.bytes + delta.bytes + size > this.maxBytes) {
       const oldest = this.sql.oldestDroppable.get();
       if (!oldest) return false;
       this.sql.deleteOne.run(oldest.seq);
@@ -325,10 +325,25 @@ export class Outbox {
 
 type MetaKey = 'next_seq' | 'bytes' | keyof OutboxCounters;
 /** Changes to the meta values (and to the record count, `depth`, which is not stored) within one transaction. */
-type Delta = Partial<Record<MetaKey | 'depth', number>>;
+type Delta = Record<MetaKey | 'depth', number>;
+
+/** Every key present from the start: one object shape, so the per-record updates stay cheap property stores. */
+function emptyDelta(): Delta {
+  return {
+    next_seq: 0,
+    bytes: 0,
+    appended: 0,
+    acknowledged: 0,
+    droppedTelemetry: 0,
+    droppedEvents: 0,
+    refused: 0,
+    keptOverLimit: 0,
+    depth: 0,
+  };
+}
 
 function add(delta: Delta, key: MetaKey | 'depth', change: number): void {
-  delta[key] = (delta[key] ?? 0) + change;
+  delta[key] += change;
 }
 
 /** Whether records sorted by seq hold one with seq in [from, to] (binary search: a tail may hold thousands). */
