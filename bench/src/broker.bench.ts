@@ -30,9 +30,9 @@ const progress = (text: string) => process.stderr.write(`broker bench: ${text}\n
 const PHASE_TIMEOUT_MS = 60_000;
 const SITE = 'ttht-bench';
 
-type Target = 'lophoc' | 'mosquitto' | 'aedes-plain' | 'aedes-fifo';
+type Target = 'lophoc' | 'lophoc-v8-defaults' | 'mosquitto' | 'aedes-plain' | 'aedes-fifo';
 interface ServerJob {
-  target: 'lophoc' | 'aedes-plain' | 'aedes-fifo';
+  target: 'lophoc' | 'lophoc-v8-defaults' | 'aedes-plain' | 'aedes-fifo';
   registryFile: string;
 }
 type WorkerJob =
@@ -54,8 +54,15 @@ const CPU_PROF_DIR = process.env.LOPHOC_BROKER_BENCH_CPU_PROF;
 /** An unrecorded warm-up round first (`LOPHOC_BROKER_BENCH_WARM_UP=0` to skip). */
 const WARM_UP = process.env.LOPHOC_BROKER_BENCH_WARM_UP !== '0';
 const QOS = (process.env.LOPHOC_BROKER_BENCH_QOS ?? '0,1').split(',').map(Number) as (0 | 1)[];
-/** Node flags of the LopHoc broker process (experiments; default: none). */
-const NODE_FLAGS = (process.env.LOPHOC_BROKER_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+/**
+ * V8 flags of the LopHoc broker process: those its launcher sets (the `#!` line of broker/bin/lophoc-broker.js),
+ * unless `LOPHOC_BROKER_BENCH_NODE_FLAGS` gives others. Target `lophoc-v8-defaults` is the same broker without them.
+ */
+const LAUNCHER_FLAGS = (await readFile(fileURLToPath(new URL('../../broker/bin/lophoc-broker.js', import.meta.url)), 'utf8'))
+  .split('\n', 1)[0]
+  ?.split(' ')
+  .filter((word) => word.startsWith('--'));
+const NODE_FLAGS = (process.env.LOPHOC_BROKER_BENCH_NODE_FLAGS?.split(' ') ?? LAUNCHER_FLAGS ?? []).filter(Boolean);
 
 function forkSelf(env: Record<string, string>, execArgv: string[] = []): ChildProcess {
   return fork(fileURLToPath(import.meta.url), [], {
@@ -72,7 +79,7 @@ async function runServer(job: ServerJob): Promise<void> {
   const log = pino({ level: 'silent' });
   let url: string;
   let stop: () => Promise<void>;
-  if (job.target === 'lophoc') {
+  if (job.target === 'lophoc' || job.target === 'lophoc-v8-defaults') {
     const broker = await startBroker({
       port: 0,
       log,

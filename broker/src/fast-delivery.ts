@@ -20,7 +20,7 @@ interface QoS0Packet {
 }
 interface DeliveringClient {
   id: string;
-  conn: NodeJS.WritableStream & { destroyed?: boolean };
+  conn: NodeJS.WritableStream & { destroyed?: boolean; writableNeedDrain?: boolean };
   connecting: boolean;
   connected: boolean;
   errored: boolean;
@@ -83,10 +83,14 @@ function flush(): void {
       callback();
       continue;
     }
-    out.callbacks.push(callback);
+    if (callback !== noop) out.callbacks.push(callback);
   }
   for (const [client, { batch: packets, callbacks }] of outgoing) {
     if (packets.length === 0) continue;
+    if (callbacks.length === 0) {
+      if (client.connecting || client.connected) client.conn.write(packets.take());
+      continue;
+    }
     const complete = () => {
       for (const callback of callbacks) callback();
     };
@@ -106,8 +110,39 @@ function flush(): void {
   }
 }
 
+/** Deliveries completed before their write (see `later`), run in order by one loop: no recursion through mqemitter. */
+let completions: Callback[] = [];
+let completing = false;
+
+function runCompletions(): void {
+  // Completions that these callbacks cause are appended and run by this same loop.
+  for (let i = 0; i < completions.length; i++) (completions[i] as Callback)();
+  completions = [];
+  completing = false;
+}
+
+function completeSoon(callback: Callback): void {
+  completions.push(callback);
+  if (!completing) {
+    completing = true;
+    process.nextTick(runCompletions);
+  }
+}
+
+/**
+ * Queues a delivery for this turn's flush. While the connection is not pushing back (its writable buffer is under
+ * the high-water mark), the delivery completes at once (on the next tick) rather than after the flush: mqemitter
+ * then moves through a read's messages within the turn instead of keeping them all in memory, in flight, until the
+ * write, which under overload made most of the garbage collector's work. A connection that pushes back gets its
+ * deliveries completed only after the write, once it drains, as aedes does, so `drainTimeout` still applies and a
+ * slow subscriber still slows the publishers down instead of growing the broker's memory.
+ */
 function later(client: DeliveringClient, packet: QoS0Packet | null, callback: Callback): void {
-  pending.push(client, packet, callback);
+  if (packet === null) return completeSoon(callback);
+  if (client.conn.writableNeedDrain !== true) {
+    completeSoon(callback);
+    pending.push(client, packet, noop);
+  } else pending.push(client, packet, callback);
   if (!scheduled) {
     scheduled = true;
     setImmediate(flush);
