@@ -101,7 +101,9 @@ export class LineDriver implements DeviceDriver {
     const { link, profile } = this.options;
     const { terminator, prompt } = profile.codec;
     const deadline = Date.now() + timeoutMs;
-    await this.waitForGreeting(timeoutMs);
+    // Only a PJLink connection not greeted yet (or refused) waits; the reply then gets what is left of the timeout.
+    const waits = this.greet !== undefined || this.authError !== undefined;
+    if (waits) await this.waitForGreeting(timeoutMs);
     // Some devices echo each command before answering (BenQ RS-232): the echo is not the reply.
     const echo = request.replace(/[\r\n]/g, '').replace(/\s+$/, '');
     const isEcho = (token: LineToken) =>
@@ -113,7 +115,7 @@ export class LineDriver implements DeviceDriver {
         link.write(prefix + request);
       },
       (received) => (prompt ? received.at(-1)?.kind === 'prompt' : received.some((token) => !isEcho(token))),
-      Math.max(1, deadline - Date.now()),
+      waits ? Math.max(1, deadline - Date.now()) : timeoutMs,
     );
     return tokens
       .filter((token) => !isEcho(token))
