@@ -1,6 +1,15 @@
+import { createRequire } from 'node:module';
 import mqemitter from 'mqemitter';
 import { describe, expect, it } from 'vitest';
-import { withMatchCache } from './match-cache.js';
+import { withMatchCache, withSubscriptionCache } from './match-cache.js';
+
+const memoryPersistence = createRequire(import.meta.url)('aedes-persistence') as () => {
+  setup(broker: unknown): Promise<void>;
+  subscriptionsByTopic(topic: string): Promise<{ clientId: string }[]>;
+  addSubscriptions(client: { id: string }, subs: { topic: string; qos: number }[]): Promise<void>;
+  removeSubscriptions(client: { id: string }, topics: string[]): Promise<void>;
+  cleanSubscriptions(client: { id: string }): Promise<void>;
+};
 
 describe('withMatchCache', () => {
   it('delivers to exactly the current subscribers as they come and go', async () => {
@@ -33,5 +42,23 @@ describe('withMatchCache', () => {
       'one lophoc/v1/a/gw-3/telemetry',
       'one lophoc/v1/a/gw-1/telemetry',
     ]);
+  });
+});
+
+describe('withSubscriptionCache', () => {
+  it('answers subscriptionsByTopic as the persistence does while subscriptions are added, removed and cleaned', async () => {
+    const persistence = withSubscriptionCache(memoryPersistence());
+    await persistence.setup({ id: 'test-broker' });
+    const who = async () => (await persistence.subscriptionsByTopic('lophoc/v1/a/gw-1/cmd')).map((s) => s.clientId).sort();
+    expect(await who()).toEqual([]);
+    await persistence.addSubscriptions({ id: 'a' }, [{ topic: 'lophoc/v1/a/+/cmd', qos: 1 }]);
+    expect(await who()).toEqual(['a']);
+    expect(await who()).toEqual(['a']); // from the cache
+    await persistence.addSubscriptions({ id: 'b' }, [{ topic: 'lophoc/v1/#', qos: 1 }]);
+    expect(await who()).toEqual(['a', 'b']);
+    await persistence.removeSubscriptions({ id: 'a' }, ['lophoc/v1/a/+/cmd']);
+    expect(await who()).toEqual(['b']);
+    await persistence.cleanSubscriptions({ id: 'b' });
+    expect(await who()).toEqual([]);
   });
 });

@@ -37,3 +37,38 @@ export function withMatchCache<E extends object>(emitter: E, maxTopics = 10_000)
   }
   return emitter;
 }
+
+interface SubscriptionStore {
+  subscriptionsByTopic(topic: string): Promise<unknown[]>;
+  addSubscriptions(...args: unknown[]): Promise<unknown>;
+  removeSubscriptions(...args: unknown[]): Promise<unknown>;
+  cleanSubscriptions(...args: unknown[]): Promise<unknown>;
+}
+
+/**
+ * The same for a single-process persistence (memory, SQLite): aedes asks `subscriptionsByTopic` (the offline
+ * QoS > 0 subscriptions, another qlobber trie) for every QoS 1/2 message. The answers are kept per topic until a
+ * subscription is added, removed or cleaned (forgotten when the change starts and again when it has finished).
+ * Not for Redis: other brokers change that store. The arrays are only iterated by aedes and the persistences.
+ */
+export function withSubscriptionCache<P extends object>(persistence: P, maxTopics = 10_000): P {
+  const store = persistence as P & SubscriptionStore;
+  const byTopic = store.subscriptionsByTopic.bind(store);
+  let cache = new Map<string, unknown[]>();
+  store.subscriptionsByTopic = async (topic: string) => {
+    const found = cache.get(topic);
+    if (found !== undefined) return found;
+    const fresh = await byTopic(topic);
+    if (cache.size >= maxTopics) cache = new Map();
+    cache.set(topic, fresh);
+    return fresh;
+  };
+  for (const method of ['addSubscriptions', 'removeSubscriptions', 'cleanSubscriptions'] as const) {
+    const original = store[method].bind(store);
+    store[method] = (...args: unknown[]) => {
+      cache.clear();
+      return original(...args).finally(() => cache.clear());
+    };
+  }
+  return persistence;
+}

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import mqemitter from 'mqemitter';
 import MQEmitterRedis from 'mqemitter-redis';
 import { withConstantTimeBacklog } from './fifo-queue.js';
-import { withMatchCache } from './match-cache.js';
+import { withMatchCache, withSubscriptionCache } from './match-cache.js';
 import { SqlitePersistence } from './sqlite-persistence.js';
 
 /**
@@ -54,9 +54,13 @@ const localBus = () => withMatchCache(withConstantTimeBacklog(mqemitter({ concur
 export async function openStorage(options: StorageOptions, onError: (error: Error) => void): Promise<BrokerStorage> {
   switch (options.kind) {
     case 'memory':
-      return { kind: 'memory', aedesOptions: { persistence: setDupOnRedelivery(memoryPersistence()), mq: localBus() }, async close() {} };
+      return {
+        kind: 'memory',
+        aedesOptions: { persistence: withSubscriptionCache(setDupOnRedelivery(memoryPersistence())), mq: localBus() },
+        async close() {},
+      };
     case 'sqlite': {
-      const persistence = setDupOnRedelivery(new SqlitePersistence({ file: options.file }));
+      const persistence = withSubscriptionCache(setDupOnRedelivery(new SqlitePersistence({ file: options.file })));
       return { kind: 'sqlite', aedesOptions: { persistence, mq: localBus() }, close: () => persistence.destroy() };
     }
     case 'redis': {
