@@ -24,33 +24,45 @@ describe('SerialLink reads', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Writes 30 lines 2 ms apart from the device end; returns the chunks the link emitted. */
-  async function stream(readGapMs: number): Promise<Buffer[]> {
-    const link = new SerialLink(pty.host, SERIAL, {}, 1000, readGapMs);
-    const chunks: Buffer[] = [];
-    link.on('data', (chunk: Buffer) => chunks.push(chunk));
-    await link.openNow();
+  /** Starts a link on the host end that records each chunk it emits, with the time it came. */
+  async function link(readGapMs: number) {
+    const serial = new SerialLink(pty.host, SERIAL, {}, 1000, readGapMs);
+    const chunks: { at: number; text: string }[] = [];
+    serial.on('data', (chunk: Buffer) => chunks.push({ at: performance.now(), text: chunk.toString() }));
+    await serial.openNow();
+    return { serial, chunks, text: () => chunks.map((chunk) => chunk.text).join('') };
+  }
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `T=${i}.0\n`);
+
+  it('with a read gap, a streaming device is read at most once per gap, every byte in order', async () => {
+    const { serial, chunks, text } = await link(50);
     try {
-      for (let i = 0; i < 30; i++) {
-        device.write(`T=${i}.0\n`);
+      for (const line of lines(30)) {
+        device.write(line);
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
-      const expected = Array.from({ length: 30 }, (_, i) => `T=${i}.0\n`).join('');
-      await expect.poll(() => Buffer.concat(chunks).toString(), { timeout: 3000 }).toBe(expected);
+      await expect.poll(text, { timeout: 5000 }).toBe(lines(30).join(''));
     } finally {
-      await link.stop();
+      await serial.stop();
     }
-    return chunks;
-  }
-
-  it('with a read gap, a streaming device is read in a few large chunks, every byte in order', async () => {
-    const chunks = await stream(50);
-    // 30 writes over ≥ 60 ms: with 50 ms between reads, a handful of reads at most.
-    expect(chunks.length).toBeLessThanOrEqual(6);
+    expect(chunks.length).toBeLessThan(30);
+    // Timers never fire early: consecutive reads are a gap apart (1 ms of clock rounding allowed).
+    for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.at - chunks[i - 1]!.at).toBeGreaterThanOrEqual(49);
   });
 
-  it('without a gap, each write is read on its own', async () => {
-    // (The chunks joined at the end equal what was sent: they are copies, not views of the link's reused buffer.)
-    expect((await stream(0)).length).toBeGreaterThan(10);
+  it('without a gap, a line written after the previous one was read is read on its own, at once', async () => {
+    const { serial, chunks, text } = await link(0);
+    const started = performance.now();
+    try {
+      for (const [i, line] of lines(30).entries()) {
+        device.write(line);
+        await expect.poll(() => chunks.length, { interval: 1, timeout: 5000 }).toBe(i + 1);
+      }
+    } finally {
+      await serial.stop();
+    }
+    expect(text()).toBe(lines(30).join(''));
+    // With a 50 ms gap this would take at least 29 × 50 ms.
+    expect(performance.now() - started).toBeLessThan(29 * 50);
   });
 });
