@@ -174,6 +174,7 @@ async function runWorker(job: WorkerJob): Promise<void> {
       } else if (first > 0 && Date.now() - quietSince > 2000) break; // nothing more is coming (QoS 0 drops)
     }
     process.send?.({ received: latencies.length, first, last, latencies });
+    await nextMessage<string>(process as unknown as ChildProcess); // after the parent has read this process's CPU time
     await Promise.all(clients.map((client) => client.endAsync(true)));
     process.exit(0);
   }
@@ -218,6 +219,8 @@ interface Result {
   rate: number;
   /** Broker CPU time (user + system) per message received, µs: steadier than the rate on a shared machine. */
   cpuUs?: number;
+  /** The same for the load processes (publishers and subscribers) together. */
+  clientCpuUs?: number;
   received: number;
   expected: number;
   p50: number;
@@ -234,6 +237,12 @@ function summarise(reports: { received: number; first: number; last: number; lat
 }
 
 type CpuClock = () => Promise<number>;
+
+/** CPU seconds the load processes have used (a process that has already exited counts as 0). */
+async function clientsCpu(children: ChildProcess[]): Promise<number> {
+  const each = await Promise.all(children.map((child) => procCpu(child.pid ?? 0).catch(() => 0)));
+  return each.reduce((sum, seconds) => sum + seconds, 0);
+}
 
 async function fanIn(url: string, gateways: Credentials[], subscriber: Credentials, qos: 0 | 1, cpu: CpuClock): Promise<Result> {
   const expected = gateways.length * MESSAGES_PER_GATEWAY;
@@ -262,11 +271,14 @@ async function fanIn(url: string, gateways: Credentials[], subscriber: Credentia
   );
   await Promise.all(publishers.map((p) => nextMessage(p)));
   const report = nextMessage<{ received: number; first: number; last: number; latencies: number[] }>(sub);
+  const clients = [sub, ...publishers];
   const cpuBefore = await cpu();
+  const clientCpuBefore = await clientsCpu(clients);
   for (const p of publishers) p.send('go');
   const result = summarise([await report], expected);
   result.cpuUs = (((await cpu()) - cpuBefore) * 1e6) / Math.max(1, result.received);
-  for (const p of publishers) p.send('end');
+  result.clientCpuUs = (((await clientsCpu(clients)) - clientCpuBefore) * 1e6) / Math.max(1, result.received);
+  for (const child of clients) child.send('end');
   await Promise.all(publishers.map((p) => new Promise((resolve) => p.once('exit', resolve))));
   return result;
 }
@@ -292,11 +304,14 @@ async function fanOut(url: string, publisher: Credentials, operator: Credentials
   });
   await nextMessage(pub);
   const reports = subs.map((s) => nextMessage<{ received: number; first: number; last: number; latencies: number[] }>(s));
+  const clients = [pub, ...subs];
   const cpuBefore = await cpu();
+  const clientCpuBefore = await clientsCpu(clients);
   pub.send('go');
   const result = summarise(await Promise.all(reports), expected);
   result.cpuUs = (((await cpu()) - cpuBefore) * 1e6) / Math.max(1, result.received);
-  pub.send('end');
+  result.clientCpuUs = (((await clientsCpu(clients)) - clientCpuBefore) * 1e6) / Math.max(1, result.received);
+  for (const child of clients) child.send('end');
   await new Promise((resolve) => pub.once('exit', resolve));
   return result;
 }
@@ -390,7 +405,7 @@ export default async function runBrokerBench(): Promise<void> {
   const format = (n: number) => Math.round(n).toLocaleString('en-US');
   const line = (target: Target, phase: string, r: Result) => {
     rows.push(
-      `${phase.padEnd(16)}${target.padEnd(13)}${format(r.rate).padStart(10)}${`${r.p50}/${r.p99}`.padStart(14)}${`${r.received}/${r.expected}`.padStart(16)}${(r.cpuUs === undefined ? '—' : r.cpuUs.toFixed(1)).padStart(12)}`,
+      `${phase.padEnd(16)}${target.padEnd(13)}${format(r.rate).padStart(10)}${`${r.p50}/${r.p99}`.padStart(14)}${`${r.received}/${r.expected}`.padStart(16)}${(r.cpuUs === undefined ? '—' : r.cpuUs.toFixed(1)).padStart(12)}${(r.clientCpuUs === undefined ? '—' : r.clientCpuUs.toFixed(1)).padStart(12)}`,
     );
     progress(rows.at(-1) ?? '');
   };
@@ -509,7 +524,7 @@ export default async function runBrokerBench(): Promise<void> {
       `${WORKERS * FANOUT_SUBSCRIBERS_PER_WORKER} subscribers fan-out\n`,
   );
   process.stdout.write(
-    `${'phase'.padEnd(16)}${'broker'.padEnd(13)}${'msg/s'.padStart(10)}${'p50/p99 ms'.padStart(14)}${'received'.padStart(16)}${'CPU µs/msg'.padStart(12)}\n`,
+    `${'phase'.padEnd(16)}${'broker'.padEnd(13)}${'msg/s'.padStart(10)}${'p50/p99 ms'.padStart(14)}${'received'.padStart(16)}${'CPU µs/msg'.padStart(12)}${'load µs/msg'.padStart(12)}\n`,
   );
   for (const row of rows) process.stdout.write(`${row}\n`);
   const ratios = [...rates.keys()]
