@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,9 +30,9 @@ const progress = (text: string) => process.stderr.write(`broker bench: ${text}\n
 const PHASE_TIMEOUT_MS = 60_000;
 const SITE = 'ttht-bench';
 
-type Target = 'lophoc' | 'lophoc-v8-defaults' | 'mosquitto' | 'aedes-plain' | 'aedes-fifo';
+type Target = 'lophoc' | 'lophoc-v8-defaults' | 'mosquitto' | 'aedes-plain' | 'aedes-fifo' | 'node-floor';
 interface ServerJob {
-  target: 'lophoc' | 'lophoc-v8-defaults' | 'aedes-plain' | 'aedes-fifo';
+  target: 'lophoc' | 'lophoc-v8-defaults' | 'aedes-plain' | 'aedes-fifo' | 'node-floor';
   registryFile: string;
 }
 type WorkerJob =
@@ -88,6 +88,23 @@ async function runServer(job: ServerJob): Promise<void> {
     });
     url = broker.url;
     stop = broker.stop;
+  } else if (job.target === 'node-floor') {
+    // What Node itself costs per connection: a bare TCP server that keeps every socket and answers the first bytes
+    // of each with a CONNACK (accepted), so the same MQTT.js clients connect to it. Idle and capacity phases only.
+    const sockets: Socket[] = [];
+    const connack = Buffer.from([0x20, 0x02, 0x00, 0x00]);
+    const server = createServer((socket) => {
+      sockets.push(socket);
+      socket.once('data', () => socket.write(connack));
+      socket.on('data', () => {});
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `mqtt://127.0.0.1:${(server.address() as { port: number }).port}`;
+    stop = async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    };
   } else {
     // aedes-fifo: the same plain aedes with the O(1) backlog queue in its mqemitter, nothing else changed.
     const aedes = await Aedes.createBroker(
@@ -466,6 +483,8 @@ export default async function runBrokerBench(): Promise<void> {
     for (const target of TARGETS) brokers.set(target, await startTarget(target));
     const each = async (phase: string, run: (target: Target, broker: Running) => Promise<void>) => {
       for (const [target, broker] of brokers) {
+        // The floor is no broker: it only holds connections.
+        if (target === 'node-floor' && !phase.startsWith('idle') && !phase.startsWith('connections held')) continue;
         progress(`${target} ${phase}`);
         await run(target, broker);
       }

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
+import type { Writable } from 'node:stream';
 import type { Client } from 'aedes';
 import { PublishBatch } from './publish-encoder.js';
+import { flushWrites } from './write-batching.js';
 
 /** aedes-packet as aedes itself loads it (resolved from aedes, so it is the same copy). */
 const requireFromAedes = createRequire(createRequire(import.meta.url).resolve('aedes'));
@@ -53,9 +55,9 @@ interface Outgoing {
 }
 
 function flush(): void {
-  scheduled = false;
-  // New deliveries that the callbacks below cause go to the next turn's list: no recursion, whatever the load.
+  // New deliveries that the callbacks below cause go to the next list: no recursion, whatever the load.
   const batch = pending;
+  if (batch.length === 0) return;
   pending = [];
   const outgoing = new Map<DeliveringClient, Outgoing>();
   for (let i = 0; i < batch.length; i += 3) {
@@ -88,7 +90,10 @@ function flush(): void {
   for (const [client, { batch: packets, callbacks }] of outgoing) {
     if (packets.length === 0) continue;
     if (callbacks.length === 0) {
-      if (client.connecting || client.connected) client.conn.write(packets.take());
+      if (client.connecting || client.connected) {
+        client.conn.write(packets.take());
+        flushWrites(client.conn as unknown as Writable);
+      }
       continue;
     }
     const complete = () => {
@@ -100,6 +105,7 @@ function flush(): void {
       continue;
     }
     const written = client.conn.write(packets.take());
+    flushWrites(client.conn as unknown as Writable);
     if (written || client.errored) complete();
     // Backpressure as aedes does it: the deliveries complete (and mqemitter moves on) once the socket drains.
     else
@@ -145,8 +151,27 @@ function later(client: DeliveringClient, packet: QoS0Packet | null, callback: Ca
   } else pending.push(client, packet, callback);
   if (!scheduled) {
     scheduled = true;
-    setImmediate(flush);
+    setImmediate(flushAtTurnEnd);
   }
+  // A big batch (a read of many PUBLISH packets) goes out right after the callback that made it, so the
+  // subscriber starts on it while the broker reads on; small ones wait for the end of the turn.
+  if (pending.length >= 3 * EARLY_FLUSH_DELIVERIES && !flushingEarly) {
+    flushingEarly = true;
+    process.nextTick(flushEarly);
+  }
+}
+
+const EARLY_FLUSH_DELIVERIES = 256;
+let flushingEarly = false;
+
+function flushAtTurnEnd(): void {
+  scheduled = false;
+  flush();
+}
+
+function flushEarly(): void {
+  flushingEarly = false;
+  flush();
 }
 
 function dedupe(client: DeliveringClient, packet: QoS0Packet): boolean {

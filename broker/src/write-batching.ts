@@ -39,3 +39,8 @@ export function batchWrites<S extends Writable>(stream: S): S {
   target.write = batchedWrite as WriteFn;
   return stream;
 }
+
+/** Sends what a batched stream holds now instead of at the end of the turn (for a write that is a batch already). */
+export function flushWrites(stream: Writable): void {
+  if (held.delete(stream)) stream.uncork();
+}
