@@ -144,7 +144,10 @@ function completeSoon(callback: Callback): void {
  * slow subscriber still slows the publishers down instead of growing the broker's memory.
  */
 function later(client: DeliveringClient, packet: QoS0Packet | null, callback: Callback): void {
-  if (packet === null) return completeSoon(callback);
+  if (packet === null) {
+    completeSoon(callback);
+    return;
+  }
   if (client.conn.writableNeedDrain !== true) {
     completeSoon(callback);
     pending.push(client, packet, noop);
@@ -196,10 +199,10 @@ function toForward(client: DeliveringClient, packet: QoS0Packet): QoS0Packet | n
  * QoS, writes it with five stream writes, and completes the delivery in a second `setImmediate` (lib/client.js
  * `deliver0` and `deliverQoS`, lib/write.js). This does the same checks (no-local, duplicates, authorizeForward)
  * and, at QoS 1 and 2, the same packet identifier, QoS downgrade and persistence update (for a persistent
- * session, before the write, as aedes does), queues the deliveries of a turn in one list flushed by one
- * `setImmediate`, encodes each connection's packets into one buffer, and completes each delivery right after its
- * write unless the socket pushes back. Call before the client subscribes (aedes captures `deliver0` and
- * `deliverQoS` when a subscription is made).
+ * session, before the write, as aedes does), queues the deliveries in one list flushed at the end of the turn
+ * (or right away once it is big), encodes each connection's packets into one buffer, and completes each delivery
+ * on the next tick unless the connection pushes back (see `later`). Call before the client subscribes (aedes
+ * captures `deliver0` and `deliverQoS` when a subscription is made).
  */
 export function fastDelivery(client: Client): void {
   const target = client as unknown as DeliveringClient;
