@@ -61,4 +61,33 @@ describe('withSubscriptionCache', () => {
     await persistence.cleanSubscriptions({ id: 'b' });
     expect(await who()).toEqual([]);
   });
+
+  it('does not keep an answer that was asked for before a subscription changed', async () => {
+    // A store whose lookups answer late (as a disk or network store can): the lookup sees the old subscriptions,
+    // the change completes before its answer arrives.
+    const subscribers = new Set<string>();
+    let release = () => {};
+    const slow = {
+      async subscriptionsByTopic() {
+        const now = [...subscribers].map((clientId) => ({ clientId }));
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return now;
+      },
+      async addSubscriptions(client: { id: string }) {
+        subscribers.add(client.id);
+      },
+      async removeSubscriptions() {},
+      async cleanSubscriptions() {},
+    };
+    const cached = withSubscriptionCache(slow);
+    const stale = cached.subscriptionsByTopic('t');
+    await cached.addSubscriptions({ id: 'a' });
+    release();
+    expect(await stale).toEqual([]);
+    const fresh = cached.subscriptionsByTopic('t');
+    release();
+    expect(await fresh).toEqual([{ clientId: 'a' }]);
+  });
 });

@@ -55,10 +55,18 @@ export function withSubscriptionCache<P extends object>(persistence: P, maxTopic
   const store = persistence as P & SubscriptionStore;
   const byTopic = store.subscriptionsByTopic.bind(store);
   let cache = new Map<string, unknown[]>();
+  /** Bumped when a change starts and ends: an answer asked for before a change is not kept after it. */
+  let generation = 0;
+  const forget = () => {
+    generation += 1;
+    cache.clear();
+  };
   store.subscriptionsByTopic = async (topic: string) => {
     const found = cache.get(topic);
     if (found !== undefined) return found;
+    const asked = generation;
     const fresh = await byTopic(topic);
+    if (asked !== generation) return fresh;
     if (cache.size >= maxTopics) cache = new Map();
     cache.set(topic, fresh);
     return fresh;
@@ -66,8 +74,8 @@ export function withSubscriptionCache<P extends object>(persistence: P, maxTopic
   for (const method of ['addSubscriptions', 'removeSubscriptions', 'cleanSubscriptions'] as const) {
     const original = store[method].bind(store);
     store[method] = (...args: unknown[]) => {
-      cache.clear();
-      return original(...args).finally(() => cache.clear());
+      forget();
+      return original(...args).finally(forget);
     };
   }
   return persistence;
