@@ -68,7 +68,7 @@ describe('withSubscriptionCache', () => {
     const subscribers = new Set<string>();
     let release = () => {};
     const slow = {
-      async subscriptionsByTopic() {
+      async subscriptionsByTopic(_topic: string) {
         const now = [...subscribers].map((clientId) => ({ clientId }));
         await new Promise<void>((resolve) => {
           release = resolve;
