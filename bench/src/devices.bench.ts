@@ -10,6 +10,7 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { SerialPort } from 'serialport';
 import { buildDaemon } from '../../scripts/src/build-daemons.js';
+import { loggedReady, rssMiB } from './processes.js';
 
 /**
  * Issue #3 target: CPU per delivered reading at most 0.2× Node-RED's at the same rate, idle RSS at most half.
@@ -128,11 +129,6 @@ async function cpuSplitMs(pid: number): Promise<{ user: number; system: number }
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: (Number(fields[11]) * 1000) / TICK, system: (Number(fields[12]) * 1000) / TICK }; // utime, stime
-}
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
 interface Consumer {
@@ -261,18 +257,7 @@ async function startOurs(brokerUrl: string, paths: string[], variant: Variant): 
   const orphan = () => child.kill('SIGKILL');
   process.once('exit', orphan);
   // The daemon logs JSON lines on stderr; it is ready once it says so.
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    if (output.length < 100_000) output += chunk.toString();
-  });
-  const deadline = Date.now() + 30_000;
-  while (!output.includes('gateway started')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`lophoc-agent did not start: ${output.slice(-2000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await loggedReady(child, 'gateway started', 'lophoc-agent');
   return {
     pid: child.pid!,
     async stop() {

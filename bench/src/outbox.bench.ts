@@ -1,6 +1,5 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,6 +9,8 @@ import { mergeRanges, type SeqRange } from '@lophoc/protocol';
 import Database from 'better-sqlite3';
 import mqtt from 'mqtt';
 import pino from 'pino';
+import { freePort, waitForPort } from '../../test/support/processes.js';
+import { loggedReady, rssMiB } from './processes.js';
 
 /**
  * Issue #4's outbox figures, each beside a named peer in the same run:
@@ -259,17 +260,7 @@ async function replay(
   const run = `${recordsPerMessage}-${hub}`;
   const node = `n-${run}`;
   const file = join(dir, `backlog-${run}.db`);
-  const backlog = new Outbox(file, { maxBytes: 4 * 1024 ** 3 });
-  for (let i = 0; i < n; i += 1000) {
-    backlog.appendMany(
-      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
-        topic: `lophoc/v1/s/${node}/th-${(i + j) % 4}/telemetry`,
-        priority: Priority.telemetry,
-        build: payload,
-      })),
-    );
-  }
-  backlog.close();
+  fillBacklog(file, node, n, payload);
   const opsDir = join(dir, `ops-${run}`);
   await mkdir(opsDir, { recursive: true });
   const hubProcess = forkSelf({
@@ -350,29 +341,19 @@ async function runGateway({ url, file, idleFile, recordsPerMessage }: GatewayJob
   process.disconnect();
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+/** `n` telemetry records of `node` written into a fresh outbox file, 1,000 per transaction. */
+function fillBacklog(file: string, node: string, n: number, payload: (seq: number) => unknown): void {
+  const backlog = new Outbox(file, { maxBytes: 4 * 1024 ** 3 });
+  for (let i = 0; i < n; i += 1000) {
+    backlog.appendMany(
+      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
+        topic: `lophoc/v1/s/${node}/th-${(i + j) % 4}/telemetry`,
+        priority: Priority.telemetry,
+        build: payload,
+      })),
+    );
   }
-  throw new Error(`Mosquitto does not listen on 127.0.0.1:${port} after 5 s`);
+  backlog.close();
 }
 
 /**
@@ -410,18 +391,7 @@ async function replayWithDaemon(
       env: { ...process.env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    let output = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      if (output.length < 100_000) output += chunk.toString();
-    });
-    const deadline = Date.now() + 30_000;
-    while (!output.includes('gateway started')) {
-      if (child.exitCode !== null || Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`lophoc-agent did not start: ${output.slice(-2000)}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await loggedReady(child, 'gateway started', 'lophoc-agent');
     return child;
   };
   const stop = async (child: ChildProcess) => {
@@ -429,7 +399,6 @@ async function replayWithDaemon(
     child.kill('SIGTERM');
     await exited;
   };
-  const rssMiB = async (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
   const { isFresh } = (await import(pathToFileURL(join(launcher, '..', '..', '..', 'scripts', 'bin', 'launch-daemon.js')).href)) as {
     isFresh: (bundle: URL) => boolean;
   };
@@ -441,17 +410,7 @@ async function replayWithDaemon(
   await stop(agent);
 
   const file = join(dataDir, 'outbox.db');
-  const backlog = new Outbox(file, { maxBytes: 4 * 1024 ** 3 });
-  for (let i = 0; i < n; i += 1000) {
-    backlog.appendMany(
-      Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({
-        topic: `lophoc/v1/s/${node}/th-${(i + j) % 4}/telemetry`,
-        priority: Priority.telemetry,
-        build: payload,
-      })),
-    );
-  }
-  backlog.close();
+  fillBacklog(file, node, n, payload);
   const hub = forkSelf({
     LOPHOC_OUTBOX_BENCH_ROLE: 'hub',
     LOPHOC_OUTBOX_BENCH_URL: url,
