@@ -26,8 +26,26 @@ import { emptyWriteResult, intakeFromRow, nodeSummary, summarize } from './write
 
 /** `records` rows per multi-row statement (7 parameters each). */
 const RECORD_ROWS = 100;
-/** Samples inserted per multi-row statement (SQLite allows 32,766 parameters; 6 per row). */
+/** Samples inserted per multi-row statement (SQLite allows 32,766 parameters; 7 per row). */
 const SAMPLE_ROWS = 100;
+
+/**
+ * Schema version in `PRAGMA user_version`. 0: a file from before versions (samples in a rowid table with an index
+ * on the series); 1: samples keyed by series, ts and seq in a WITHOUT ROWID table (see `migrate`).
+ */
+const SCHEMA_VERSION = 1;
+
+/**
+ * One B-tree per sample: the key is what `/api/series` and the prune look up (series, then ts), and the record's
+ * seq keeps two records of a series with the same ts apart. A rowid table with an index on the series cost a
+ * second B-tree insert per sample. No index on ts alone: every sample would pay for it (~1 µs, 2026-11-29) for
+ * the sake of the hourly prune, which goes series by series instead.
+ */
+const SAMPLES_TABLE = `CREATE TABLE IF NOT EXISTS samples (
+    site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
+    ts INTEGER NOT NULL, seq INTEGER NOT NULL, value REAL NOT NULL,
+    PRIMARY KEY (site, node, device, name, ts, seq)
+  ) WITHOUT ROWID;`;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS records (
@@ -36,14 +54,7 @@ const SCHEMA = `
     PRIMARY KEY (site, node, seq)
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS records_by_received ON records (received_at);
-  CREATE TABLE IF NOT EXISTS samples (
-    site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
-    ts INTEGER NOT NULL, value REAL NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS samples_by_series ON samples (site, node, device, name, ts);
-  -- No index on ts alone: every sample would pay for it (~1 µs, 2026-11-29) for the sake of the hourly prune,
-  -- which goes series by series through samples_by_series instead.
-  DROP INDEX IF EXISTS samples_by_ts;
+  ${SAMPLES_TABLE}
   CREATE TABLE IF NOT EXISTS rollup_1m (
     site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL, bucket INTEGER NOT NULL,
     count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
@@ -189,6 +200,12 @@ export class SqliteStore implements Store {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, which is what acks promise
+    try {
+      migrate(this.db, file);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     if (file !== ':memory:' && file !== '') {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Checkpointer(file, (message) => process.emitWarning(`SQLite checkpoint of ${file}: ${message}`));
@@ -204,9 +221,11 @@ export class SqliteStore implements Store {
       record: this.db.prepare(
         'INSERT OR IGNORE INTO records (site, node, seq, kind, device, ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      sample: this.db.prepare('INSERT INTO samples (site, node, device, name, ts, value) VALUES (?, ?, ?, ?, ?, ?)'),
+      // OR IGNORE: rows are only inserted for records new to `records`, so a (series, ts, seq) already there can
+      // only be that same record's reading; a batch must not fail (and come back forever) over it.
+      sample: this.db.prepare('INSERT OR IGNORE INTO samples (site, node, device, name, ts, seq, value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       samples: this.db.prepare(
-        `INSERT INTO samples (site, node, device, name, ts, value) VALUES ${Array(SAMPLE_ROWS).fill('(?, ?, ?, ?, ?, ?)').join(', ')}`,
+        `INSERT OR IGNORE INTO samples (site, node, device, name, ts, seq, value) VALUES ${Array(SAMPLE_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       ),
       rollup1m: rollup('rollup_1m'),
       rollup1h: rollup('rollup_1h'),
@@ -282,6 +301,8 @@ export class SqliteStore implements Store {
       ordered.push(entry);
     };
     const seen = new Set<string>();
+    /** The record's seq of each of `result.samples` (part of the samples key). */
+    const sampleSeqs: number[] = [];
     this.db.transaction(() => {
       for (const message of messages) {
         const { site, node } = message.topic;
@@ -354,9 +375,9 @@ export class SqliteStore implements Store {
         const { site, node } = result.durable.get(key)!;
         this.insertRecords(site, node, entries, receivedAt);
       }
-      for (const entry of ordered) this.storeClaimed(entry, result);
+      for (const entry of ordered) this.storeClaimed(entry, result, sampleSeqs);
       if (result.samples.length) {
-        this.insertSamples(result.samples);
+        this.insertSamples(result.samples, sampleSeqs);
         this.writeDerived(result);
       }
     })();
@@ -404,7 +425,7 @@ export class SqliteStore implements Store {
   }
 
   /** What a record carries, stored once its row in `records` was new. */
-  private storeClaimed(entry: Claim, result: WriteResult): void {
+  private storeClaimed(entry: Claim, result: WriteResult, sampleSeqs: number[]): void {
     if (!entry.fresh) {
       result.duplicates++;
       return;
@@ -414,8 +435,11 @@ export class SqliteStore implements Store {
     const { site, node } = message.topic;
     if (message.kind === 'telemetry') {
       const { device } = message.topic;
-      const { ts, values } = entry.record!;
-      for (const name in values) result.samples.push({ site, node, device, name, value: values[name]!, ts });
+      const { ts, values, seq } = entry.record!;
+      for (const name in values) {
+        result.samples.push({ site, node, device, name, value: values[name]!, ts });
+        sampleSeqs.push(seq);
+      }
     } else if (message.kind === 'event') {
       const event = message.payload;
       const { device } = message.topic;
@@ -428,19 +452,19 @@ export class SqliteStore implements Store {
   }
 
   /** SAMPLE_ROWS rows per statement: one statement per sample cost ~4 µs a row, these ~3 µs (2026-11-28, scratch file). */
-  private insertSamples(samples: readonly LatestValue[]): void {
+  private insertSamples(samples: readonly LatestValue[], seqs: readonly number[]): void {
     let at = 0;
     for (; at + SAMPLE_ROWS <= samples.length; at += SAMPLE_ROWS) {
       const args: (string | number)[] = [];
       for (let i = at; i < at + SAMPLE_ROWS; i++) {
         const { site, node, device, name, ts, value } = samples[i]!;
-        args.push(site, node, device, name, ts, value);
+        args.push(site, node, device, name, ts, seqs[i]!, value);
       }
       this.sql.samples.run(args);
     }
     for (; at < samples.length; at++) {
       const { site, node, device, name, ts, value } = samples[at]!;
-      this.sql.sample.run(site, node, device, name, ts, value);
+      this.sql.sample.run(site, node, device, name, ts, seqs[at]!, value);
     }
   }
 
@@ -853,6 +877,36 @@ export class SqliteStore implements Store {
     }
     return units;
   }
+}
+
+/**
+ * Brings a file written by an earlier ops-center to SCHEMA_VERSION, in one transaction (a crash leaves the file as
+ * it was). Version 0 → 1: samples move to the WITHOUT ROWID table. Their records' seq is not in the old rows, so
+ * each gets its old rowid shifted below zero: unique, in the old order (samples of one ts keep theirs), and never a
+ * record's seq (those are ≥ 0), so a migrated row cannot meet a new one.
+ */
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(
+      `ops-center: ${file} has schema version ${version}, this ops-center knows up to ${SCHEMA_VERSION}; run a newer ops-center`,
+    );
+  }
+  if (version === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const samples = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'samples'").get();
+    if (samples && !/WITHOUT ROWID/i.test(samples.sql)) {
+      db.exec(SAMPLES_TABLE.replace('IF NOT EXISTS samples', 'samples_v1'));
+      db.exec(
+        `INSERT INTO samples_v1 (site, node, device, name, ts, seq, value)
+         SELECT site, node, device, name, ts, rowid - (SELECT max(rowid) FROM samples) - 1, value FROM samples
+         ORDER BY site, node, device, name, ts, rowid`,
+      );
+      db.exec('DROP TABLE samples'); // its indexes go with it
+      db.exec('ALTER TABLE samples_v1 RENAME TO samples');
+    }
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
 }
 
 function commandFromRow(row: CommandRow): CommandRecord {

@@ -1,0 +1,142 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeMessage } from '@lophoc/protocol';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from './sqlite-store.js';
+import type { SeriesQuery } from './store.js';
+
+const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
+const telemetry = (seq: number, ts: number, values: Record<string, number>, node = 'gw-p101') =>
+  decodeMessage(`lophoc/v1/ttht-cho-lon/${node}/th-1/telemetry`, Buffer.from(JSON.stringify({ v: 1, ts, seq, values })));
+
+/** `samples` as ops-center files before schema versions had it (commit 021b6cd), verbatim. */
+const V0_SAMPLES = `
+  CREATE TABLE samples (
+    site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
+    ts INTEGER NOT NULL, value REAL NOT NULL
+  );
+  CREATE INDEX samples_by_series ON samples (site, node, device, name, ts);
+`;
+
+/**
+ * Turns a file into one as the ops-center wrote it before schema versions: everything else in these files is the
+ * same, so the data goes in through the store and `samples` is then rebuilt in the old layout, rows in arrival
+ * order (the old rowids), and the version reset to 0.
+ */
+function downgradeToV0(file: string): void {
+  const db = new Database(file);
+  db.transaction(() => {
+    db.exec('ALTER TABLE samples RENAME TO samples_v1');
+    db.exec(V0_SAMPLES);
+    db.exec(
+      `INSERT INTO samples (site, node, device, name, ts, value)
+       SELECT site, node, device, name, ts, value FROM samples_v1 ORDER BY site, node, device, name, ts, seq`,
+    );
+    db.exec('DROP TABLE samples_v1');
+    db.pragma('user_version = 0');
+  })();
+  db.close();
+}
+
+const queries: SeriesQuery[] = [
+  { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature' },
+  { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'co2' },
+  { site: 'ttht-cho-lon', node: 'gw-p102', device: 'th-1', name: 'temperature' },
+  { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature', from: T0 + 30_000, to: T0 + 200_000, limit: 5 },
+  { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature', resolution: '1m' },
+  { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'co2', resolution: '1h' },
+];
+
+describe('SQLite schema migration', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lophoc-migrate-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('moves samples of a file from before schema versions into the keyed table, and the queries answer the same', async () => {
+    const file = join(dir, 'ops.db');
+    let store = new SqliteStore(file);
+    // 3 records every 10 s over 5 min on gw-p101, two readings each, plus gw-p102; seq 500 and 501 share a ts.
+    await store.write(
+      Array.from({ length: 30 }, (_, i) => telemetry(i + 1, T0 + i * 10_000, { temperature: 25 + i / 10, co2: 400 + i })),
+      T0,
+    );
+    await store.write(
+      [
+        telemetry(500, T0 + 400_000, { temperature: 31 }),
+        telemetry(501, T0 + 400_000, { temperature: 32 }),
+        telemetry(1, T0, { temperature: 19 }, 'gw-p102'),
+      ],
+      T0,
+    );
+    const before = await Promise.all(queries.map((q) => store.series(q)));
+    const gaps = await store.gaps();
+    await store.close();
+    downgradeToV0(file);
+
+    const v0 = new Database(file, { readonly: true });
+    expect(v0.pragma('user_version', { simple: true })).toBe(0);
+    expect(v0.prepare('SELECT count(*) AS n FROM samples').get()).toEqual({ n: 63 });
+    v0.close();
+
+    store = new SqliteStore(file);
+    expect(await Promise.all(queries.map((q) => store.series(q)))).toEqual(before);
+    expect(before[0]).toHaveLength(32);
+    expect(before[0]!.slice(-2)).toEqual([
+      [T0 + 400_000, 31],
+      [T0 + 400_000, 32],
+    ]);
+    expect(await store.gaps()).toEqual(gaps);
+    // A new record at the ts of migrated samples is stored beside them, and a duplicate still is not.
+    const more = await store.write(
+      [telemetry(502, T0 + 400_000, { temperature: 33 }), telemetry(500, T0 + 400_000, { temperature: 0 })],
+      T0,
+    );
+    expect(more).toMatchObject({ stored: 1, duplicates: 1 });
+    expect((await store.series(queries[0]!)).slice(-3).map(([, value]) => value)).toEqual([31, 32, 33]);
+    expect(await store.prune(T0 + 100_000, 0)).toEqual({ samples: 21, records: 11 });
+    expect(await store.series(queries[0]!)).toHaveLength(23);
+    await store.close();
+
+    const migrated = new Database(file, { readonly: true });
+    expect(migrated.pragma('user_version', { simple: true })).toBe(1);
+    const tables = migrated
+      .prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'samples'")
+      .all();
+    expect(tables.map((t) => t.name)).toEqual(['samples']); // samples_by_series went with the old table
+    expect(tables[0]!.sql).toMatch(/PRIMARY KEY \(site, node, device, name, ts, seq\)\s*\) WITHOUT ROWID/);
+    // Migrated rows have seq below zero (never a record's): old rowid 1..63 → -63..-1, of which the prune took
+    // gw-p101's co2 and temperature before T0 + 100 s (-63..-54, -33..-24) and gw-p102's sample (-1).
+    expect(migrated.prepare('SELECT min(seq) AS low, max(seq) AS high FROM samples WHERE seq < 0').get()).toEqual({ low: -53, high: -2 });
+    expect(migrated.prepare('SELECT count(*) FROM samples WHERE seq < 0').pluck().get()).toBe(42);
+    expect(
+      migrated
+        .prepare("SELECT seq FROM samples WHERE name = 'temperature' AND ts = ? ORDER BY seq")
+        .pluck()
+        .all(T0 + 400_000),
+    ).toEqual([-3, -2, 502]);
+    migrated.close();
+  });
+
+  it('opens a file of the current version as it is, and refuses one written by a newer ops-center', async () => {
+    const file = join(dir, 'ops.db');
+    let store = new SqliteStore(file);
+    await store.write([telemetry(1, T0, { temperature: 30 })], T0);
+    await store.close();
+    store = new SqliteStore(file);
+    expect(await store.series(queries[0]!)).toEqual([[T0, 30]]);
+    await store.close();
+
+    const db = new Database(file);
+    db.pragma('user_version = 7');
+    db.close();
+    expect(() => new SqliteStore(file)).toThrow(
+      `ops-center: ${file} has schema version 7, this ops-center knows up to 1; run a newer ops-center`,
+    );
+  });
+});
