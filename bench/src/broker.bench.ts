@@ -11,6 +11,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { startMosquitto } from '../../test/support/servers/mosquitto.js';
 import { drainBacklog } from './broker-backlog.js';
+import { rawPublisher, rawSubscribers, type SubscriberReport } from './broker-raw-load.js';
 
 /**
  * Issue #5 targets, auth + ACL on for both: fan-in (many gateways → one ops-center subscriber) and fan-out
@@ -37,7 +38,16 @@ interface ServerJob {
 }
 type WorkerJob =
   | { role: 'publish'; url: string; accounts: Credentials[]; messages: number; qos: 0 | 1 }
-  | { role: 'subscribe'; url: string; account: Credentials; clients: number; filter: string; qos: 0 | 1; expect: number }
+  | {
+      role: 'subscribe';
+      url: string;
+      account: Credentials;
+      clients: number;
+      filter: string;
+      qos: 0 | 1;
+      expect: number;
+      messagesPerGateway: number;
+    }
   | { role: 'idle'; url: string; account: Credentials; clients: number }
   | { role: 'hold'; url: string; account: Credentials; clients: number; timeoutMs: number };
 
@@ -54,6 +64,16 @@ const CPU_PROF_DIR = process.env.LOPHOC_BROKER_BENCH_CPU_PROF;
 /** An unrecorded warm-up round first (`LOPHOC_BROKER_BENCH_WARM_UP=0` to skip). */
 const WARM_UP = process.env.LOPHOC_BROKER_BENCH_WARM_UP !== '0';
 const QOS = (process.env.LOPHOC_BROKER_BENCH_QOS ?? '0,1').split(',').map(Number) as (0 | 1)[];
+/**
+ * Load clients of the fan-in and fan-out phases: `raw` (default) writes pre-encoded packets and reads only fixed
+ * headers (bench/src/broker-raw-load.ts), so the load processes cost little next to the broker; `mqttjs` is MQTT.js,
+ * as before 2026-11-29 (it cost 3–5 times the broker's CPU per message and set the rate on 2 cores).
+ */
+const LOAD = process.env.LOPHOC_BROKER_BENCH_LOAD === 'mqttjs' ? 'mqttjs' : 'raw';
+/** QoS 1 messages a raw publisher leaves unacknowledged at most; by default all of them, as MQTT.js does. */
+const WINDOW = Number(process.env.LOPHOC_BROKER_BENCH_WINDOW ?? 65_535);
+/** Messages a publisher writes per event-loop turn (as the MQTT.js publisher yields every 100). */
+const BURST = 100;
 /**
  * V8 flags of the LopHoc broker process: those its launcher sets (the `#!` line of broker/bin/lophoc-broker.js),
  * unless `LOPHOC_BROKER_BENCH_NODE_FLAGS` gives others. Target `lophoc-v8-defaults` is the same broker without them.
@@ -132,8 +152,42 @@ async function connectAll(url: string, options: mqtt.IClientOptions[]): Promise<
   return clients;
 }
 
+/** Until `expect` messages are counted, nothing more came for 2 s after the first (QoS 0 drops), or the phase times out. */
+async function untilReceived(count: () => number, expect: number): Promise<void> {
+  const deadline = Date.now() + PHASE_TIMEOUT_MS;
+  let previous = -1;
+  let quietSince = Date.now();
+  while (count() < expect && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (count() !== previous) {
+      previous = count();
+      quietSince = Date.now();
+    } else if (previous > 0 && Date.now() - quietSince > 2000) break;
+  }
+}
+
 /** Load generator / subscriber in a child process; reports to the parent through IPC. */
 async function runWorker(job: WorkerJob): Promise<void> {
+  if (job.role === 'publish' && LOAD === 'raw') {
+    const publishers = await Promise.all(
+      job.accounts.map((account) =>
+        rawPublisher(job.url, account, {
+          topic: `lophoc/v1/${SITE}/${account.username.split('.')[1]}/th-1/telemetry`,
+          messages: job.messages,
+          qos: job.qos,
+          window: WINDOW,
+          burst: BURST,
+        }),
+      ),
+    );
+    process.send?.('ready');
+    await nextMessage<string>(process as unknown as ChildProcess);
+    await Promise.all(publishers.map((publisher) => publisher.send()));
+    process.send?.('sent');
+    await nextMessage<string>(process as unknown as ChildProcess);
+    await Promise.all(publishers.map((publisher) => publisher.end()));
+    process.exit(0);
+  }
   if (job.role === 'publish') {
     const clients = await connectAll(
       job.url,
@@ -162,6 +216,22 @@ async function runWorker(job: WorkerJob): Promise<void> {
     await Promise.all(clients.map((client) => client.endAsync()));
     process.exit(0);
   }
+  if (job.role === 'subscribe' && LOAD === 'raw') {
+    const subscribers = await rawSubscribers(job.url, job.account, {
+      clients: job.clients,
+      filter: job.filter,
+      qos: job.qos,
+      site: SITE,
+      messagesPerGateway: job.messagesPerGateway,
+      clientIdPrefix: `sub-${process.pid}`,
+    });
+    process.send?.('ready');
+    await untilReceived(() => subscribers.report().received, job.expect);
+    process.send?.(subscribers.report());
+    await nextMessage<string>(process as unknown as ChildProcess);
+    await subscribers.end();
+    process.exit(0);
+  }
   if (job.role === 'subscribe') {
     const clients = await connectAll(
       job.url,
@@ -180,17 +250,9 @@ async function runWorker(job: WorkerJob): Promise<void> {
       await client.subscribeAsync(job.filter, { qos: job.qos });
     }
     process.send?.('ready');
-    const deadline = Date.now() + PHASE_TIMEOUT_MS;
-    let previous = -1;
-    let quietSince = Date.now();
-    while (latencies.length < job.expect && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      if (latencies.length !== previous) {
-        previous = latencies.length;
-        quietSince = Date.now();
-      } else if (first > 0 && Date.now() - quietSince > 2000) break; // nothing more is coming (QoS 0 drops)
-    }
-    process.send?.({ received: latencies.length, first, last, latencies });
+    await untilReceived(() => latencies.length, job.expect);
+    const report: SubscriberReport = { received: latencies.length, duplicates: 0, malformed: 0, first, last, latencies };
+    process.send?.(report);
     await nextMessage<string>(process as unknown as ChildProcess); // after the parent has read this process's CPU time
     await Promise.all(clients.map((client) => client.endAsync(true)));
     process.exit(0);
@@ -240,17 +302,28 @@ interface Result {
   clientCpuUs?: number;
   received: number;
   expected: number;
+  /** Messages received more than once, or not as sent (raw load only counts these). */
+  duplicates: number;
+  malformed: number;
   p50: number;
   p99: number;
 }
 
-function summarise(reports: { received: number; first: number; last: number; latencies: number[] }[], expected: number): Result {
+function summarise(reports: SubscriberReport[], expected: number): Result {
   const latencies = reports.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const first = Math.min(...reports.map((r) => r.first).filter((t) => t > 0));
   const last = Math.max(...reports.map((r) => r.last));
   const received = reports.reduce((sum, r) => sum + r.received, 0);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { rate: received / Math.max(0.001, (last - first) / 1000), received, expected, p50: at(0.5), p99: at(0.99) };
+  return {
+    rate: received / Math.max(0.001, (last - first) / 1000),
+    received,
+    expected,
+    duplicates: reports.reduce((sum, r) => sum + r.duplicates, 0),
+    malformed: reports.reduce((sum, r) => sum + r.malformed, 0),
+    p50: at(0.5),
+    p99: at(0.99),
+  };
 }
 
 type CpuClock = () => Promise<number>;
@@ -272,6 +345,7 @@ async function fanIn(url: string, gateways: Credentials[], subscriber: Credentia
       filter: 'lophoc/v1/#',
       qos,
       expect: expected,
+      messagesPerGateway: MESSAGES_PER_GATEWAY,
     }),
   });
   await nextMessage(sub);
@@ -287,7 +361,7 @@ async function fanIn(url: string, gateways: Credentials[], subscriber: Credentia
     }),
   );
   await Promise.all(publishers.map((p) => nextMessage(p)));
-  const report = nextMessage<{ received: number; first: number; last: number; latencies: number[] }>(sub);
+  const report = nextMessage<SubscriberReport>(sub);
   const clients = [sub, ...publishers];
   const cpuBefore = await cpu();
   const clientCpuBefore = await clientsCpu(clients);
@@ -312,6 +386,7 @@ async function fanOut(url: string, publisher: Credentials, operator: Credentials
         filter: `lophoc/v1/${SITE}/+/th-1/telemetry`,
         qos,
         expect: FANOUT_SUBSCRIBERS_PER_WORKER * FANOUT_MESSAGES,
+        messagesPerGateway: FANOUT_MESSAGES,
       }),
     }),
   );
@@ -320,7 +395,7 @@ async function fanOut(url: string, publisher: Credentials, operator: Credentials
     LOPHOC_BROKER_BENCH_WORKER: JSON.stringify({ role: 'publish', url, accounts: [publisher], messages: FANOUT_MESSAGES, qos }),
   });
   await nextMessage(pub);
-  const reports = subs.map((s) => nextMessage<{ received: number; first: number; last: number; latencies: number[] }>(s));
+  const reports = subs.map((s) => nextMessage<SubscriberReport>(s));
   const clients = [pub, ...subs];
   const cpuBefore = await cpu();
   const clientCpuBefore = await clientsCpu(clients);
@@ -422,7 +497,7 @@ export default async function runBrokerBench(): Promise<void> {
   const format = (n: number) => Math.round(n).toLocaleString('en-US');
   const line = (target: Target, phase: string, r: Result) => {
     rows.push(
-      `${phase.padEnd(16)}${target.padEnd(13)}${format(r.rate).padStart(10)}${`${r.p50}/${r.p99}`.padStart(14)}${`${r.received}/${r.expected}`.padStart(16)}${(r.cpuUs === undefined ? '—' : r.cpuUs.toFixed(1)).padStart(12)}${(r.clientCpuUs === undefined ? '—' : r.clientCpuUs.toFixed(1)).padStart(12)}`,
+      `${phase.padEnd(16)}${target.padEnd(13)}${format(r.rate).padStart(10)}${`${r.p50}/${r.p99}`.padStart(14)}${`${r.received}/${r.expected}${r.duplicates + r.malformed > 0 ? ` (+${r.duplicates} dup, ${r.malformed} bad)` : ''}`.padStart(16)}${(r.cpuUs === undefined ? '—' : r.cpuUs.toFixed(1)).padStart(12)}${(r.clientCpuUs === undefined ? '—' : r.clientCpuUs.toFixed(1)).padStart(12)}`,
     );
     progress(rows.at(-1) ?? '');
   };
@@ -538,7 +613,7 @@ export default async function runBrokerBench(): Promise<void> {
   }
   await rm(dir, { recursive: true, force: true });
   process.stdout.write(
-    `\nBroker, auth + ACL on (lophoc, mosquitto); plain aedes 1.2.0 without auth for reference. ${WORKERS} load processes, ` +
+    `\nBroker, auth + ACL on (lophoc, mosquitto); plain aedes 1.2.0 without auth for reference. ${WORKERS} load processes (${LOAD === 'raw' ? `raw MQTT, QoS 1 window ${WINDOW}` : 'MQTT.js'}), ` +
       `${WORKERS * GATEWAYS_PER_WORKER} gateways × ${MESSAGES_PER_GATEWAY} msgs fan-in; 1 publisher × ${FANOUT_MESSAGES} msgs → ` +
       `${WORKERS * FANOUT_SUBSCRIBERS_PER_WORKER} subscribers fan-out\n`,
   );
