@@ -1,0 +1,11 @@
+/** A lean MQTT 3.1.1 client over mqtt-packet for the LopHoc daemons (docs/mqtt-client.md). */
+export {
+  type ConnackInfo,
+  ConnectionRefusedError,
+  type MessageInfo,
+  MqttClient,
+  type MqttClientEvents,
+  type MqttClientOptions,
+  type PublishOptions,
+  type Subscription,
+} from './client.js';
