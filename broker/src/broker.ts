@@ -13,6 +13,7 @@ import { holdDeliveriesUntilConnack } from './connack-first.js';
 import { trimClient, trimConnectedClient } from './connection-trim.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { fastDelivery } from './fast-delivery.js';
+import { fastBrokerPublish, fastInboundPublish } from './fast-publish.js';
 import { KeepaliveSweep } from './keepalive-sweep.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
@@ -164,6 +165,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     });
     cleanups.push(() => new Promise<void>((resolve) => aedes.close(() => resolve())));
     guard.attach(aedes);
+    fastBrokerPublish(aedes);
     cleanups.push(() => guard.stop());
     const poll = registry ? setInterval(() => guard.pollRegistry(), options.registryPollMs ?? 1000) : undefined;
     poll?.unref();
@@ -181,6 +183,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       const client = aedes.handle(batchWrites(stream));
       trimClient(client, stream);
       fastDelivery(client);
+      fastInboundPublish(client);
       limitPacketSize(stream, limits.maxPacketBytes, tooLarge);
     };
 

@@ -38,6 +38,13 @@ export function withMatchCache<E extends object>(emitter: E, maxTopics = 10_000)
   return emitter;
 }
 
+const CACHED = Symbol('lophoc.cachedSubscriptions');
+
+/** What the subscription cache already knows for a topic, without a promise (undefined: ask `subscriptionsByTopic`). */
+export function cachedSubscriptionsOf(persistence: object): ((topic: string) => unknown[] | undefined) | undefined {
+  return (persistence as Record<symbol, ((topic: string) => unknown[] | undefined) | undefined>)[CACHED];
+}
+
 interface SubscriptionStore {
   subscriptionsByTopic(topic: string): Promise<unknown[]>;
   addSubscriptions(...args: unknown[]): Promise<unknown>;
@@ -61,6 +68,7 @@ export function withSubscriptionCache<P extends object>(persistence: P, maxTopic
     generation += 1;
     cache.clear();
   };
+  (store as unknown as Record<symbol, unknown>)[CACHED] = (topic: string) => cache.get(topic);
   store.subscriptionsByTopic = async (topic: string) => {
     const found = cache.get(topic);
     if (found !== undefined) return found;

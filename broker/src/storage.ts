@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import mqemitter from 'mqemitter';
 import MQEmitterRedis from 'mqemitter-redis';
 import { withConstantTimeBacklog } from './fifo-queue.js';
+import { withIndexedOutgoing } from './indexed-outgoing.js';
 import { withMatchCache, withSubscriptionCache } from './match-cache.js';
 import { SqlitePersistence } from './sqlite-persistence.js';
 
@@ -56,7 +57,7 @@ export async function openStorage(options: StorageOptions, onError: (error: Erro
     case 'memory':
       return {
         kind: 'memory',
-        aedesOptions: { persistence: withSubscriptionCache(setDupOnRedelivery(memoryPersistence())), mq: localBus() },
+        aedesOptions: { persistence: withSubscriptionCache(setDupOnRedelivery(withIndexedOutgoing(memoryPersistence()))), mq: localBus() },
         async close() {},
       };
     case 'sqlite': {
