@@ -1,4 +1,9 @@
-import type { FrameParse, LineParse, Parse } from './schema.js';
+import type { FrameParse, FrameProfile, LineParse, LineProfile, ModbusProfile, Parse, Profile } from './schema.js';
+
+/*
+ * Helpers about validated profiles and field values, shared with the engine that runs the codecs. This module
+ * imports no zod or yaml (only types), so the gateway daemon can use it through `@lophoc/device-profiles/fields`.
+ */
 
 /** Frame field types that yield a number. */
 export const FRAME_NUMBER_TYPES = [
@@ -54,4 +59,15 @@ export const HEX_BYTES_PATTERN = /^[0-9A-Fa-f]{2}( ?[0-9A-Fa-f]{2})*$/;
 /** "FF 01 86" → [0xff, 0x01, 0x86]; the string must match HEX_BYTES_PATTERN. */
 export function hexToBytes(hex: string): number[] {
   return Array.from(hex.replaceAll(' ', '').matchAll(/../g), (pair) => Number.parseInt(pair[0], 16));
+}
+
+/** Narrows a validated profile by its codec, with the reading shape that codec guarantees. */
+export function isModbusProfile(profile: Profile): profile is ModbusProfile {
+  return profile.codec.kind === 'modbus-rtu' || profile.codec.kind === 'modbus-tcp';
+}
+export function isLineProfile(profile: Profile): profile is LineProfile {
+  return profile.codec.kind === 'line';
+}
+export function isFrameProfile(profile: Profile): profile is FrameProfile {
+  return profile.codec.kind === 'frame';
 }

@@ -379,13 +379,5 @@ export type ModbusProfile = Omit<Profile, 'codec' | 'readings'> & { codec: Modbu
 export type LineProfile = Omit<Profile, 'codec' | 'readings'> & { codec: LineCodec; readings: LineReading[] };
 export type FrameProfile = Omit<Profile, 'codec' | 'readings'> & { codec: FrameCodec; readings: FrameReading[] };
 
-/** Narrows a validated profile by its codec, with the reading shape that codec guarantees. */
-export function isModbusProfile(profile: Profile): profile is ModbusProfile {
-  return profile.codec.kind === 'modbus-rtu' || profile.codec.kind === 'modbus-tcp';
-}
-export function isLineProfile(profile: Profile): profile is LineProfile {
-  return profile.codec.kind === 'line';
-}
-export function isFrameProfile(profile: Profile): profile is FrameProfile {
-  return profile.codec.kind === 'frame';
-}
+/** Narrows a validated profile by its codec (in fields.ts, which the agent's run time imports without zod). */
+export { isFrameProfile, isLineProfile, isModbusProfile } from './fields.js';

@@ -1,6 +1,6 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadProfiles } from '@lophoc/device-profiles';
+import type { Profile } from '@lophoc/device-profiles';
 import type { BirthPayload } from '@lophoc/protocol';
 import type { Logger } from 'pino';
 import { CardPseudonymiser, loadSiteSecret } from './classroom/card-privacy.js';
@@ -8,11 +8,13 @@ import { createClassroomSink } from './classroom/classroom-sink.js';
 import { parseRoster, type Roster } from './classroom/roster.js';
 import { ClassroomRules } from './classroom/rules.js';
 import { type AgentStatus, writeStatus } from './cli/status-file.js';
-import { ConfigError, type GatewayConfig } from './config.js';
+import type { GatewayConfig } from './config.js';
+import { ConfigError } from './config-error.js';
 import { type BoundDevice, openDeviceSet, resolveEndpoint } from './device-set.js';
 import type { DeviceDriver } from './drivers/driver.js';
 import { validateParams } from './drivers/params.js';
 import { CommandProcessor, type CommandTarget } from './remote/command-processor.js';
+import { validateInHelper } from './startup/helper.js';
 import { type HidBackend, nodeHid } from './transports/hid-source.js';
 import { HealthReporter } from './uplink/health.js';
 import { Outbox } from './uplink/outbox.js';
@@ -31,6 +33,8 @@ export interface RunningAgent {
 
 export interface AgentOptions {
   profilesDir?: string;
+  /** The validated profiles by id (the daemon gets them from its start-up helper); else read from profilesDir. */
+  profiles?: ReadonlyMap<string, Profile>;
   /** How HID devices are found and opened; node-hid unless a test passes recorded devices. */
   hid?: HidBackend;
 }
@@ -41,8 +45,9 @@ export interface AgentOptions {
  * what was opened and throws one clear error.
  */
 export async function startAgent(config: GatewayConfig, log: Logger, options: string | AgentOptions = {}): Promise<RunningAgent> {
-  const { profilesDir, hid } = typeof options === 'string' ? { profilesDir: options, hid: undefined } : options;
-  const devices = await bindProfiles(config, profilesDir ?? config.profilesDir);
+  const { profilesDir, profiles, hid } =
+    typeof options === 'string' ? { profilesDir: options, profiles: undefined, hid: undefined } : options;
+  const devices = await bindProfiles(config, profiles ?? profilesDir ?? config.profilesDir);
   await checkPorts(devices);
   await mkdir(config.dataDir, { recursive: true });
   const privacy = await loadPrivacy(config, devices);
@@ -232,8 +237,12 @@ function statusOf(config: GatewayConfig, devices: BoundDevice[], uplink: Uplink,
   };
 }
 
-export async function bindProfiles(config: GatewayConfig, profilesDir?: string): Promise<BoundDevice[]> {
-  const profiles = await loadProfiles(profilesDir);
+/**
+ * Each configured device with its profile, from validated profiles or a folder of them (read and validated in
+ * the start-up helper, so that yaml and zod stay out of this thread).
+ */
+export async function bindProfiles(config: GatewayConfig, source?: string | ReadonlyMap<string, Profile>): Promise<BoundDevice[]> {
+  const profiles = typeof source === 'object' ? source : (await validateInHelper({ profilesDir: source })).profiles;
   return config.devices.map((instance, index) => {
     const profile = profiles.get(instance.profile);
     if (!profile) {

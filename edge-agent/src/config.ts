@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { ID_PATTERN, RESERVED_DEVICE_IDS } from '@lophoc/protocol';
+import { ID_PATTERN, RESERVED_DEVICE_IDS } from '@lophoc/protocol/lite';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { rulesSchema } from './classroom/rules.js';
+import { rulesSchema } from './classroom/rules-schema.js';
+import { ConfigError } from './config-error.js';
 
 const id = z.string().regex(ID_PATTERN, 'must match [a-z0-9][a-z0-9-]{0,62}');
 
@@ -123,9 +124,7 @@ export const gatewayConfigSchema = z
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export type DeviceInstance = z.infer<typeof deviceInstanceSchema>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 /** Validates a parsed config; the error names the file and the first wrong field. */
 export function parseGatewayConfig(value: unknown, file = 'gateway config'): GatewayConfig {

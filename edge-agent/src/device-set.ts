@@ -1,13 +1,8 @@
-import {
-  type HidKeyboardCodec,
-  isFrameProfile,
-  isLineProfile,
-  isModbusProfile,
-  type ModbusProfile,
-  type Profile,
-} from '@lophoc/device-profiles';
+import type { HidKeyboardCodec, ModbusProfile, Profile } from '@lophoc/device-profiles';
+import { isFrameProfile, isLineProfile, isModbusProfile } from '@lophoc/device-profiles/fields';
 import type { Logger } from 'pino';
-import { ConfigError, type DeviceInstance } from './config.js';
+import type { DeviceInstance } from './config.js';
+import { ConfigError } from './config-error.js';
 import { ModbusPoller } from './devices/modbus-poller.js';
 import type { DeviceDriver, DeviceSink } from './drivers/driver.js';
 import { FrameDriver } from './drivers/frame-driver.js';

@@ -1,5 +1,5 @@
-import { loadProfiles } from '@lophoc/device-profiles';
 import { type DiscoveredDevice, discoverDevices, type PjlinkSearchResult, pjlinkSearch } from './discovery.js';
+import { validateInHelper } from './startup/helper.js';
 import { nodeHid } from './transports/hid-source.js';
 
 /** One line per device, for a technician writing the gateway config. */
@@ -23,7 +23,7 @@ export async function runDiscover(args: string[]): Promise<string> {
   const at = args.indexOf('--pjlink');
   const broadcast = at >= 0 ? args[at + 1] : undefined;
   if (at >= 0 && !broadcast) throw new Error('--pjlink needs the broadcast address of the classroom network, e.g. 192.168.10.255');
-  const profiles = (await loadProfiles()).values();
+  const profiles = (await validateInHelper({})).profiles.values();
   const [devices, projectors] = await Promise.all([
     discoverDevices(profiles, { hid: nodeHid() }),
     broadcast ? pjlinkSearch({ broadcast }) : Promise.resolve([]),

@@ -1,7 +1,8 @@
 /** The classroom gateway: config → profiles → device drivers → outbox → MQTT uplink. */
 export { AGENT_VERSION, type AgentOptions, type RunningAgent, startAgent } from './agent.js';
 export { CardPseudonymiser, canonicalCardId, loadSiteSecret } from './classroom/card-privacy.js';
-export { ClassroomRules, type RuleAction, type RulesConfig, rulesSchema } from './classroom/rules.js';
+export { ClassroomRules, type RuleAction, type RulesConfig } from './classroom/rules.js';
+export { rulesSchema } from './classroom/rules-schema.js';
 export {
   ConfigError,
   type DeviceInstance,

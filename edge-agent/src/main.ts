@@ -6,8 +6,8 @@ import { EnrolError, enrol } from './cli/enrol.js';
 import { languageFromEnv } from './cli/i18n.js';
 import { statusReport } from './cli/status.js';
 import { testDevice } from './cli/test-device.js';
-import { loadGatewayConfig } from './config.js';
 import { runDiscover } from './discover-command.js';
+import { validateInHelper } from './startup/helper.js';
 
 const USAGE = `usage:
   lophoc-agent run [--config FILE]                      the gateway daemon
@@ -28,6 +28,8 @@ const option = (name: string) => {
   return value;
 };
 const configFile = () => option('--config') ?? process.env.LOPHOC_AGENT_CONFIG ?? '/etc/lophoc/agent.yaml';
+/** The config (and profiles), read and validated in the start-up helper: yaml and zod never load in this thread. */
+const loadGatewayConfig = async (file: string) => (await validateInHelper({ configFile: file, profiles: false })).config!;
 const language = languageFromEnv();
 
 function fail(message: string): never {
@@ -48,7 +50,10 @@ async function oneShot(run: () => Promise<{ ok: boolean; text: string }>): Promi
 
 switch (command) {
   case 'run':
-    await runMain('lophoc-agent', async ({ log }) => startAgent(await loadGatewayConfig(configFile()), log));
+    await runMain('lophoc-agent', async ({ log }) => {
+      const { config, profiles } = await validateInHelper({ configFile: configFile() });
+      return startAgent(config!, log, { profiles });
+    });
     break;
   case 'discover':
     await oneShot(async () => ({ ok: true, text: await runDiscover(rest) }));

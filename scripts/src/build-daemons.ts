@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -8,11 +8,19 @@ import { build, type Plugin } from 'esbuild';
  * TypeScript at start-up through tsx (whose loader thread and esbuild service cost start time and memory).
  * npm packages stay external (native modules such as better-sqlite3, serialport and node-hid cannot be bundled,
  * and the others load from node_modules as they do under tsx). `bin/*.js` runs the bundle only while it is newer
- * than every source listed in `dist/main.inputs.json`, and the sources through tsx otherwise.
+ * than every source listed in `dist/main.inputs.json`, and the sources through tsx otherwise. A `src/*.entry.ts`
+ * (a helper process's code, e.g. the agent's start-up helper) becomes its own `dist/*.entry.js`; each bundle
+ * declares `LOPHOC_BUNDLE_URL` (its own URL), so code can tell it is not running from sources and find its workers.
  */
 export const DAEMONS = ['edge-agent', 'broker', 'ops-center'] as const;
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
+
+/**
+ * Package export conditions a daemon's bundle resolves with: the edge agent's `@lophoc/protocol` is the zod-free
+ * `lite` entry (protocol/package.json), so its process never loads zod (issue #3, idle memory).
+ */
+const CONDITIONS: Partial<Record<(typeof DAEMONS)[number], string[]>> = { 'edge-agent': ['zod-free'] };
 
 /** Bare imports other than @lophoc/* are npm packages: left to Node at run time. */
 const externalPackages: Plugin = {
@@ -52,9 +60,15 @@ export async function buildDaemon(
 ): Promise<{ file: string; bytes: number; inputs: number }> {
   const file = join(outDir, 'main.js');
   await mkdir(outDir, { recursive: true });
+  // Code of a daemon's helper processes, which must not share its bundle (their npm imports would load with it): `src/*.entry.ts`.
+  const helpers = (await readdir(join(ROOT, workspace, 'src'))).filter((name) => name.endsWith('.entry.ts'));
   const result = await build({
-    entryPoints: [join(ROOT, workspace, 'src', 'main.ts')],
-    outfile: file,
+    entryPoints: ['main.ts', ...helpers].map((name) => join(ROOT, workspace, 'src', name)),
+    outdir: outDir,
+    entryNames: '[name]',
+    conditions: CONDITIONS[workspace as (typeof DAEMONS)[number]] ?? [],
+    // Where the running bundle is (sources' own `import.meta.url` is rewritten to their original location).
+    banner: { js: 'const LOPHOC_BUNDLE_URL = import.meta.url;' },
     bundle: true,
     platform: 'node',
     format: 'esm',

@@ -1,4 +1,4 @@
-import { buildTopic } from '@lophoc/protocol';
+import { buildTopic } from '@lophoc/protocol/lite';
 import type { Logger } from 'pino';
 import type { DeviceSink } from '../drivers/driver.js';
 import { BatchingWriter, type Pending } from '../uplink/batching-writer.js';

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 export const ROLES = ['teacher', 'staff', 'student'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -7,24 +5,26 @@ export type Role = (typeof ROLES)[number];
  * The local roster maps pseudonyms (never raw UIDs) to roles. It is made at the school by enrolling cards with
  * `lophoc-agent card pseudonym`, so raw UIDs never need to be written down on the gateway.
  */
-export const rosterSchema = z.record(z.string(), z.enum(ROLES)).superRefine((roster, ctx) => {
-  for (const key of Object.keys(roster)) {
-    if (!/^c-[0-9a-f]{32}$/.test(key))
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message: 'must be a card pseudonym (c- followed by 32 hex digits), never a raw card id',
-      });
-  }
-});
-
 export type Roster = ReadonlyMap<string, Role>;
 
+const PSEUDONYM = /^c-[0-9a-f]{32}$/;
+
+/** Checks a roster by hand (the daemon does not load zod); the error names the entry. */
 export function parseRoster(value: unknown, field = 'roster'): Roster {
-  const result = rosterSchema.safeParse(value ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new TypeError(`${field}.${issue.path.join('.')}: ${issue.message}`);
+  const roster = value ?? {};
+  if (typeof roster !== 'object' || Array.isArray(roster)) {
+    throw new TypeError(`${field}.: Invalid input: expected record, received ${Array.isArray(roster) ? 'array' : typeof roster}`);
   }
-  return new Map(Object.entries(result.data));
+  const entries = Object.entries(roster as Record<string, unknown>);
+  for (const [key, role] of entries) {
+    if (!(ROLES as readonly unknown[]).includes(role)) {
+      throw new TypeError(`${field}.${key}: Invalid option: expected one of ${ROLES.map((r) => JSON.stringify(r)).join('|')}`);
+    }
+  }
+  for (const [key] of entries) {
+    if (!PSEUDONYM.test(key)) {
+      throw new TypeError(`${field}.${key}: must be a card pseudonym (c- followed by 32 hex digits), never a raw card id`);
+    }
+  }
+  return new Map(entries as [string, Role][]);
 }

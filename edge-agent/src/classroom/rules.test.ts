@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CardPseudonymiser } from './card-privacy.js';
-import { ClassroomRules, type RulesConfig, rulesSchema } from './rules.js';
-import { Timetable, timetableSchema } from './timetable.js';
+import { ClassroomRules, type RulesConfig } from './rules.js';
+import { rulesSchema } from './rules-schema.js';
+import { Timetable } from './timetable.js';
+import { timetableSchema } from './timetable-schema.js';
 
 const cards = new CardPseudonymiser(Buffer.alloc(32, 1));
 const teacher = cards.pseudonym('0000000001');

@@ -1,20 +1,24 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
-import { z } from 'zod';
 import { type Language, say } from './i18n.js';
 
-/** The provisioning endpoint's answer (broker: `POST /v1/claim`). */
-const claimAnswer = z.object({
-  site: z.string(),
-  node: z.string(),
-  room: z.string().nullish(),
-  username: z.string(),
-  password: z.string(),
-  mqttUrl: z.string().optional(),
-  mqttsUrl: z.string().optional(),
-  ca: z.string().optional(),
-});
+/**
+ * The provisioning endpoint's answer (broker: `POST /v1/claim`). zod and yaml are imported when enrolling: this
+ * module is part of the daemon's bundle, whose thread must not load them (startup/helper.ts).
+ */
+async function claimAnswerSchema() {
+  const { z } = await import('zod');
+  return z.object({
+    site: z.string(),
+    node: z.string(),
+    room: z.string().nullish(),
+    username: z.string(),
+    password: z.string(),
+    mqttUrl: z.string().optional(),
+    mqttsUrl: z.string().optional(),
+    ca: z.string().optional(),
+  });
+}
 
 export interface EnrolOptions {
   /** Base URL of the provisioning endpoint, e.g. https://broker.example:8443 */
@@ -59,7 +63,7 @@ export async function enrol(options: EnrolOptions): Promise<{ site: string; node
     const reason = (body as { error?: string } | undefined)?.error ?? `HTTP ${response.status}`;
     throw new EnrolError(say(language, 'refused', { reason }));
   }
-  const parsed = claimAnswer.safeParse(body);
+  const parsed = (await claimAnswerSchema()).safeParse(body);
   if (!parsed.success) throw new EnrolError(say(language, 'badAnswer', { reason: parsed.error.issues[0]?.message ?? 'unknown' }));
   const answer = parsed.data;
   progress(say(language, 'claimed', { site: answer.site, node: answer.node }));
@@ -85,6 +89,7 @@ export async function enrol(options: EnrolOptions): Promise<{ site: string; node
   };
   progress(say(language, 'writing', { file: options.configFile }));
   const temporary = `${options.configFile}.tmp`;
+  const { stringify } = await import('yaml');
   await writeFile(temporary, `# Written by lophoc-agent enrol; see docs/gateway.md\n${stringify(config)}`, { mode: 0o600 });
   await rename(temporary, options.configFile);
   progress(say(language, 'enrolled'));
@@ -93,6 +98,7 @@ export async function enrol(options: EnrolOptions): Promise<{ site: string; node
 
 async function readExisting(file: string): Promise<Record<string, unknown>> {
   try {
+    const { parse } = await import('yaml');
     const value = parse(await readFile(file, 'utf8')) as unknown;
     return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
   } catch (error) {

@@ -1,4 +1,5 @@
-import { type FrameCodec, hexToBytes } from '@lophoc/device-profiles';
+import type { FrameCodec } from '@lophoc/device-profiles';
+import { hexToBytes } from '@lophoc/device-profiles/fields';
 import { verifyChecksum } from './checksum.js';
 
 export interface DecoderStats {

@@ -1,5 +1,5 @@
 import type { FrameParse } from '@lophoc/device-profiles';
-import { fieldWidth } from '@lophoc/device-profiles';
+import { fieldWidth } from '@lophoc/device-profiles/fields';
 
 /** Why a field could not be read: the caller counts it and produces no reading. */
 export class FieldError extends Error {

@@ -1,4 +1,5 @@
-import { type FrameProfile, type FrameReading, hexToBytes, isFrameParse } from '@lophoc/device-profiles';
+import type { FrameProfile, FrameReading } from '@lophoc/device-profiles';
+import { hexToBytes, isFrameParse } from '@lophoc/device-profiles/fields';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../codecs/frame-decoder.js';
 import { FieldError, readFrameField } from '../codecs/frame-fields.js';
