@@ -13,6 +13,7 @@ import { holdDeliveriesUntilConnack } from './connack-first.js';
 import { trimClient, trimConnectedClient } from './connection-trim.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { fastDelivery } from './fast-delivery.js';
+import { fastParsePublishes } from './fast-parse.js';
 import { fastBrokerPublish, fastInboundPublish } from './fast-publish.js';
 import { KeepaliveSweep } from './keepalive-sweep.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
@@ -184,6 +185,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       trimClient(client, stream);
       fastDelivery(client);
       fastInboundPublish(client);
+      fastParsePublishes(client);
       limitPacketSize(stream, limits.maxPacketBytes, tooLarge);
     };
 
