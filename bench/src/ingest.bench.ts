@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBroker } from '@lophoc/broker';
+import { MqttClient } from '@lophoc/mqtt-client';
 import { startOpsCenter } from '@lophoc/ops-center';
 import mqtt from 'mqtt';
 import pino from 'pino';
@@ -14,7 +15,10 @@ import { startPostgres } from '../../test/support/servers/postgres.js';
  * Load: PUBLISHERS child processes, each a node publishing telemetry at QoS 1 to a real aedes broker (its own
  * process) on loopback, as fast as their in-flight window allows. Measured from the first publish until the consumer
  * has every record:
- * - peer: a bare MQTT.js subscriber (persistent session, QoS 1) that only counts: the broker's fan-in rate;
+ * - peer: a bare MQTT.js subscriber (persistent session, QoS 1) that only counts: the broker's fan-in rate, as the
+ *   issue measured it;
+ * - second peer (`fan-in-lean`): the same on @lophoc/mqtt-client, the client the ingest uses: what the broker can
+ *   push to a subscriber that costs less per message;
  * - ours: the ops-center ingest (decode + validate + store once on (node, seq) + rollups + ack) into SQLite,
  *   then into PostgreSQL 15 (throwaway server, fsync off like any benchmark instance).
  * Each message is one record, or a batch of 10 records (DESIGN §3 allows arrays; edge agents batch).
@@ -111,6 +115,8 @@ interface Measured {
   /** CPU time per record (µs) of the broker's process and of this process (the consumer) over the same span */
   brokerCpu: number;
   consumerCpu: number;
+  /** ops-center: messages per store transaction */
+  perBatch?: number;
 }
 
 /** Starts the publishers, releases them together, and measures until `received()` has every record. */
@@ -170,8 +176,30 @@ async function bareSubscriber(url: string, batch: number): Promise<{ count: () =
   };
 }
 
+/** The bare subscriber on @lophoc/mqtt-client (PUBACK on receipt, like MQTT.js): the second peer. */
+async function leanSubscriber(url: string, batch: number): Promise<{ count: () => number; stop: () => Promise<void> }> {
+  let records = 0;
+  const clientId = `bench-lean-${Date.now()}`;
+  const client = new MqttClient({ url, clientId, clean: false });
+  client.on('error', () => {});
+  client.on('message', () => {
+    records += batch;
+  });
+  const connected = new Promise((resolve) => client.once('connect', resolve));
+  client.connect();
+  await connected;
+  await client.subscribe([{ topic: 'lophoc/v1/+/+/+/telemetry', qos: 1 }]);
+  return {
+    count: () => records,
+    stop: async () => {
+      await client.end();
+      await dropSession(url, clientId);
+    },
+  };
+}
+
 /** Which consumers run (comma list), interleaved rounds, and messages per publisher per case: for profiling. */
-const CONSUMERS = (process.env.LOPHOC_INGEST_BENCH_CONSUMERS ?? 'fan-in,sqlite,postgres').split(',');
+const CONSUMERS = (process.env.LOPHOC_INGEST_BENCH_CONSUMERS ?? 'fan-in,fan-in-lean,sqlite,postgres').split(',');
 const ROUNDS = Number(process.env.LOPHOC_INGEST_BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.LOPHOC_INGEST_BENCH_SCALE ?? 1);
 
@@ -246,8 +274,9 @@ export default async function runIngestBench(): Promise<void> {
   /** One consumer's figures; a fresh store and MQTT session each time. */
   const measure = async (consumer: string, batch: number, messages: number): Promise<Measured> => {
     runs++;
-    if (consumer === 'fan-in' || consumer === 'deferred') {
-      const peer = await (consumer === 'fan-in' ? bareSubscriber : deferredSubscriber)(broker.url, batch);
+    const peers = { 'fan-in': bareSubscriber, 'fan-in-lean': leanSubscriber, deferred: deferredSubscriber } as const;
+    if (consumer in peers) {
+      const peer = await peers[consumer as keyof typeof peers](broker.url, batch);
       const measured = await drive(broker, messages, batch, peer.count);
       await peer.stop();
       return measured;
@@ -269,6 +298,7 @@ export default async function runIngestBench(): Promise<void> {
     });
     const before = ops.ingest.stats.stored;
     const measured = await drive(broker, messages, batch, () => ops.ingest.stats.stored - before);
+    measured.perBatch = ops.ingest.stats.received / ops.ingest.stats.batches;
     await ops.stop();
     await dropSession(broker.url, mqttClientId);
     return measured;
@@ -279,29 +309,37 @@ export default async function runIngestBench(): Promise<void> {
       [10, Math.round(2_000 * SCALE)],
     ] as const) {
       const rates = new Map<string, number[]>(CONSUMERS.map((consumer) => [consumer, []]));
-      const ratios: number[] = [];
+      /** SQLite ÷ each peer, per round */
+      const ratios = { 'fan-in': [] as number[], 'fan-in-lean': [] as number[] };
       const label = batch === 1 ? '1 record/message' : `${batch} records/message`;
-      await measure('fan-in', batch, messages); // warm-up
+      await measure('fan-in', batch, messages); // warm-up (the broker's code, this process's MQTT.js)
+      if (CONSUMERS.includes('fan-in-lean')) await measure('fan-in-lean', batch, messages); // and @lophoc/mqtt-client
       for (let round = 0; round < ROUNDS; round++) {
         // Alternate the order so machine load drifting during a round does not always favour the same consumer.
         const order = round % 2 ? [...CONSUMERS].reverse() : CONSUMERS;
         const measured = new Map<string, Measured>();
         for (const consumer of order) measured.set(consumer, await measure(consumer, batch, messages));
         for (const [consumer, m] of measured) rates.get(consumer)!.push(m.rate);
-        const [sqlite, fanIn, deferred] = [measured.get('sqlite'), measured.get('fan-in'), measured.get('deferred')];
+        const sqlite = measured.get('sqlite');
+        const deferred = measured.get('deferred');
         if (deferred)
           lines.push(
-            `${`${label}, round ${round + 1}, deferred PUBACKs`.padEnd(54)}${fmt(deferred.rate)}${''.padStart(8)}${cpu(deferred)}`,
+            `${`${label}, round ${round + 1}, deferred PUBACKs`.padEnd(34)}${fmt(deferred.rate)}${''.padStart(56)}${cpu(deferred)}`,
           );
-        const ratio = sqlite && fanIn ? sqlite.rate / fanIn.rate : undefined;
-        if (ratio !== undefined) ratios.push(ratio);
+        const ratio = (peer: 'fan-in' | 'fan-in-lean') => {
+          const other = measured.get(peer);
+          if (!sqlite || !other) return '—'.padStart(8);
+          ratios[peer].push(sqlite.rate / other.rate);
+          return (sqlite.rate / other.rate).toFixed(2).padStart(8);
+        };
         lines.push(
-          `${`${label}, round ${round + 1}`.padEnd(34)}${fmt(sqlite?.rate)}${fmt(measured.get('postgres')?.rate)}${fmt(fanIn?.rate)}${(ratio?.toFixed(2) ?? '—').padStart(8)}${cpu(sqlite)}${cpu(fanIn)}`,
+          `${`${label}, round ${round + 1}`.padEnd(34)}${fmt(sqlite?.rate)}${fmt(measured.get('postgres')?.rate)}${fmt(measured.get('fan-in')?.rate)}${fmt(measured.get('fan-in-lean')?.rate)}${ratio('fan-in')}${ratio('fan-in-lean')}${cpu(sqlite)}${cpu(measured.get('fan-in'))}${cpu(measured.get('fan-in-lean'))}${(sqlite?.perBatch?.toFixed(0) ?? '—').padStart(8)}`,
         );
       }
       const medianOf = (consumer: string) => (rates.get(consumer)?.length ? median(rates.get(consumer)!) : undefined);
+      const medianRatio = (values: number[]) => (values.length ? median(values).toFixed(2) : '—').padStart(8);
       lines.push(
-        `${`${label}, median`.padEnd(34)}${fmt(medianOf('sqlite'))}${fmt(medianOf('postgres'))}${fmt(medianOf('fan-in'))}${(ratios.length ? median(ratios).toFixed(2) : '—').padStart(8)}`,
+        `${`${label}, median`.padEnd(34)}${fmt(medianOf('sqlite'))}${fmt(medianOf('postgres'))}${fmt(medianOf('fan-in'))}${fmt(medianOf('fan-in-lean'))}${medianRatio(ratios['fan-in'])}${medianRatio(ratios['fan-in-lean'])}`,
       );
     }
   } finally {
@@ -312,10 +350,11 @@ export default async function runIngestBench(): Promise<void> {
   }
   process.stdout.write(
     `\nIngest into the store vs the broker's QoS 1 fan-in (records/s, loopback, ${PUBLISHERS} publishers, ${ROUNDS} interleaved rounds${PIN ? ', consumer on CPU 1, broker and publishers on CPU 0' : ''};` +
-      ' CPU µs per record of the consumer process / of the broker process)\n',
+      ' fan-in: bare MQTT.js subscriber, lean: bare @lophoc/mqtt-client subscriber; ÷: SQLite ÷ that peer per round;' +
+      ' CPU µs per record of the consumer process / of the broker process; msg/txn: messages per SQLite transaction)\n',
   );
   process.stdout.write(
-    `${'case'.padEnd(34)}${'SQLite'.padStart(10)}${'Postgres'.padStart(10)}${'fan-in'.padStart(10)}${'ratio'.padStart(8)}${'CPU SQLite'.padStart(11)}${'CPU fan-in'.padStart(11)}\n`,
+    `${'case'.padEnd(34)}${['SQLite', 'Postgres', 'fan-in', 'lean'].map((h) => h.padStart(10)).join('')}${['÷fan-in', '÷lean'].map((h) => h.padStart(8)).join('')}${['CPU SQLite', 'CPU fan-in', 'CPU lean'].map((h) => h.padStart(11)).join('')}${'msg/txn'.padStart(8)}\n`,
   );
   for (const line of lines) process.stdout.write(`${line}\n`);
 }

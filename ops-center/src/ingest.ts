@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { MqttClient } from '@lophoc/mqtt-client';
 import { encodeMessage, filters, type Message, mergeRanges, ProtocolError } from '@lophoc/protocol';
-import mqtt, { type IStream, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { decodeIngested } from './ingest/decode.js';
-import { pubackPackets } from './ingest/pubacks.js';
 import type { LatestValue, Store, WriteResult } from './store/store.js';
 
 export interface IngestOptions {
@@ -34,9 +33,10 @@ export interface IngestStats {
   malformedByCode: Record<string, number>;
 }
 
-/** Passed to MQTT.js's `handleMessage` callback so that it does not PUBACK: the ingest does, after the commit. */
-const PUBACK_AFTER_COMMIT = new Error('PUBACK is sent by the ingest after the commit');
 const noop = () => {};
+/** Reconnect delays after a lost or refused connection: 1 s, doubling up to 10 s, back to 1 s once connected. */
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 10_000;
 
 const SUBSCRIPTIONS = [
   filters.deviceKind('telemetry'),
@@ -56,8 +56,8 @@ const SUBSCRIPTIONS = [
  *
  * The MQTT PUBACK of each QoS 1 message is written only after the transaction holding it committed (malformed
  * ones with the batch they arrived in), all of a batch's PUBACKs in one socket write, in arrival order
- * [MQTT-4.6.0-2]. Until then the broker keeps the message in the persistent session, so a ops-center killed
- * before a commit gets it again when it reconnects; MQTT.js alone would PUBACK on receipt.
+ * [MQTT-4.6.0-2] (`manualAcks` of @lophoc/mqtt-client). Until then the broker keeps the message in the persistent
+ * session, so an ops-center killed before a commit gets it again when it reconnects.
  */
 export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [WriteResult] }> {
   readonly stats: IngestStats = {
@@ -72,9 +72,17 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
   };
   private client: MqttClient | undefined;
   private pending: Message[] = [];
-  /** Packet ids of the QoS 1 messages received since the last flush (malformed ones too), and their connection. */
+  /**
+   * Packet ids of the QoS 1 messages received since the last flush (malformed ones too), and their connection: the
+   * broker gives ids out again on the next connection, so an id is only PUBACKed on the one it came on.
+   */
   private pendingPubacks: number[] = [];
-  private pendingStream: IStream | undefined;
+  private pendingConnection = 0;
+  /** Counts connections; a PUBACK for an earlier one is not sent (the broker sends those messages again). */
+  private connection = 0;
+  private stopping = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectDelay = RECONNECT_FIRST_MS;
   /** Cancels the pending write of the batch being gathered. */
   private cancelFlush: (() => void) | undefined;
   /** Writes run one after another so acks and live updates keep arrival order. */
@@ -84,41 +92,60 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
     super();
   }
 
-  /** Resolves once connected and subscribed; rejects with a clear message if the broker cannot be reached. */
+  /** Resolves once connected; rejects with a clear message if the broker cannot be reached within 10 s. */
   async start(): Promise<void> {
     const { url, username, password, clientId = 'lophoc-ops-center', log } = this.options;
-    const client = mqtt.connect(url, {
+    const client = new MqttClient({
+      url,
       clientId,
-      username,
-      password,
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
       clean: false,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      log: noop, // MQTT.js's debug logging costs ~3 µs per received message even when disabled
+      connectTimeoutMs: 10_000,
+      manualAcks: true,
     });
     this.client = client;
-    // MQTT.js hands each message here once at a time and PUBACKs it when called back without an error.
-    client.handleMessage = (packet, callback) => {
-      const deferred = packet.qos === 1 && packet.messageId !== undefined;
-      this.receive(packet.topic, packet.payload as Buffer, deferred ? packet.messageId : undefined, client.stream);
-      callback(deferred ? PUBACK_AFTER_COMMIT : undefined);
-    };
+    client.on('message', (topic, payload, packet) => {
+      this.receive(topic, payload, packet.qos === 1 ? packet.messageId : undefined);
+    });
     client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
     client.on('connect', (connack) => {
+      this.connection++;
+      this.reconnectDelay = RECONNECT_FIRST_MS;
       log.info({ url, sessionPresent: connack.sessionPresent }, 'ingest connected');
-      client.subscribe(SUBSCRIPTIONS, { qos: 1 }, (error, granted) => {
-        const refused = granted?.filter((grant) => grant.qos === 128).map((grant) => grant.topic) ?? [];
-        if (error || refused.length) log.error({ err: error?.message, refused }, 'ingest subscriptions refused');
-      });
+      client.subscribe(SUBSCRIPTIONS.map((topic) => ({ topic, qos: 1 as const }))).then(
+        (granted) => {
+          const refused = SUBSCRIPTIONS.filter((_, i) => granted[i] === 0x80);
+          if (refused.length) log.error({ refused }, 'ingest subscriptions refused');
+        },
+        (error: Error) => log.error({ err: error.message }, 'ingest subscriptions not made'),
+      );
     });
+    client.on('close', () => {
+      this.connection++;
+      if (this.stopping) return;
+      const delay = this.reconnectDelay;
+      this.reconnectDelay = Math.min(delay * 2, RECONNECT_MAX_MS);
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined;
+        if (!this.stopping) client.connect();
+      }, delay);
+    });
+    client.connect();
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ops-center: cannot reach the broker at ${url} within 10 s`)), 10_000);
-      client.once('connect', () => {
+      const timer = setTimeout(() => {
+        client.off('connect', connected);
+        reject(new Error(`ops-center: cannot reach the broker at ${url} within 10 s`));
+      }, 10_000);
+      const connected = () => {
         clearTimeout(timer);
         resolve();
-      });
+      };
+      client.once('connect', connected);
     }).catch(async (error) => {
-      await client.endAsync(true);
+      this.stopping = true;
+      clearTimeout(this.reconnectTimer);
+      await client.end(true);
       throw error;
     });
   }
@@ -126,7 +153,9 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
   async stop(): Promise<void> {
     this.flush();
     await this.writing;
-    await this.client?.endAsync();
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    await this.client?.end();
   }
 
   /** True while the MQTT connection is up (commands are published through it). */
@@ -137,7 +166,7 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
   /** Publishes on the ops-center's own connection at QoS 1 (commands, DESIGN §3). */
   async publish(topic: string, payload: Buffer): Promise<void> {
     if (!this.client) throw new Error('ingest is not started');
-    await this.client.publishAsync(topic, payload, { qos: 1 });
+    await this.client.publish(topic, payload, { qos: 1 });
   }
 
   /** Resolves when every message received so far is written (tests and benchmarks). */
@@ -146,11 +175,11 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
     await this.writing;
   }
 
-  private receive(topic: string, payload: Buffer, packetId: number | undefined, stream: IStream): void {
+  private receive(topic: string, payload: Buffer, packetId: number | undefined): void {
     // A batch's PUBACKs go to the connection its messages came on; one from before a reconnect is not continued.
-    if (stream !== this.pendingStream) {
+    if (this.connection !== this.pendingConnection) {
       this.flush();
-      this.pendingStream = stream;
+      this.pendingConnection = this.connection;
     }
     if (packetId !== undefined) this.pendingPubacks.push(packetId);
     this.stats.received++;
@@ -188,7 +217,7 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
     if (this.pending.length === 0 && this.pendingPubacks.length === 0) return;
     const batch = this.pending;
     const pubacks = this.pendingPubacks;
-    const stream = this.pendingStream;
+    const connection = this.pendingConnection;
     this.pending = [];
     this.pendingPubacks = [];
     this.writing = this.writing.then(async () => {
@@ -196,14 +225,14 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
       try {
         if (batch.length) result = await this.options.store.write(batch, Date.now());
       } catch (error) {
-        // Neither PUBACKed nor acknowledged: closing the connection makes the broker send the session's
-        // unacknowledged messages again once the ingest reconnects; nothing is lost.
+        // Neither PUBACKed nor acknowledged: closing the connection (the 'close' handler reconnects) makes the broker
+        // send the session's unacknowledged messages again; nothing is lost.
         this.stats.writeErrors++;
         this.options.log.error({ err: (error as Error).message, messages: batch.length }, 'store write failed; not acknowledged');
-        if (stream && this.client?.stream === stream) stream.destroy();
+        if (this.connection === connection) void this.client?.end(true);
         return;
       }
-      this.puback(stream, pubacks);
+      this.puback(connection, pubacks);
       if (!result) return;
       this.stats.stored += result.stored;
       this.stats.duplicates += result.duplicates;
@@ -219,15 +248,16 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
   }
 
   /** PUBACKs after the commit; on a connection closed since, the broker sends the messages again (stored once). */
-  private puback(stream: IStream | undefined, packetIds: number[]): void {
-    if (packetIds.length === 0 || !stream || this.client?.stream !== stream || !this.client.connected || stream.destroyed) return;
-    stream.write(pubackPackets(packetIds));
+  private puback(connection: number, packetIds: number[]): void {
+    if (packetIds.length === 0 || connection !== this.connection || !this.client?.connected) return;
+    this.client.ack(packetIds);
   }
 
   /** Acks name seq ranges (DESIGN §3), sent only after the transaction that stored them committed. */
   private acknowledge(site: string, node: string, seqs: number[]): void {
     const message = encodeMessage({ kind: 'ack', site, node }, { v: 1, ts: Date.now(), ranges: mergeRanges(seqs) });
-    this.client?.publish(message.topic, message.payload, { qos: 1 });
+    // Not sent when the connection is down: the node sends those records again and they are acknowledged then.
+    this.client?.publish(message.topic, message.payload, { qos: 1 }).catch(noop);
     this.stats.acksSent++;
   }
 }
