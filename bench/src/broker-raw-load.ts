@@ -84,7 +84,7 @@ class RawConnection {
   }
 }
 
-async function open(url: string, clientId: string, account: Account): Promise<RawConnection> {
+async function open(url: string, clientId: string, account: Account, clean = true): Promise<RawConnection> {
   const { hostname, port } = new URL(url);
   const socket = connect(Number(port || 1883), hostname);
   await new Promise<void>((resolve, reject) => {
@@ -99,7 +99,7 @@ async function open(url: string, clientId: string, account: Account): Promise<Ra
       cmd: 'connect',
       protocolId: 'MQTT',
       protocolVersion: 4,
-      clean: true,
+      clean,
       clientId,
       keepalive: 600,
       username: account.username,
@@ -241,13 +241,22 @@ export interface SubscriberReport {
 export async function rawSubscribers(
   url: string,
   account: Account,
-  options: { clients: number; filter: string; qos: 0 | 1; site: string; messagesPerGateway: number; clientIdPrefix: string },
+  options: {
+    clients: number;
+    filter: string;
+    qos: 0 | 1;
+    site: string;
+    messagesPerGateway: number;
+    clientIdPrefix: string;
+    /** false: a persistent session (as the ops-center's ingest has), which the broker keeps between connections. */
+    clean: boolean;
+  },
 ): Promise<{ report(): SubscriberReport; end(): Promise<void> }> {
   const prefix = gatewayPrefix(options.site);
   const report: SubscriberReport = { received: 0, duplicates: 0, malformed: 0, first: 0, last: 0, latencies: [] };
   const connections: RawConnection[] = [];
   for (let c = 0; c < options.clients; c++) {
-    const connection = await open(url, `${options.clientIdPrefix}-${c}`, account);
+    const connection = await open(url, `${options.clientIdPrefix}-${c}`, account, options.clean);
     const suback = connection.next(9);
     await connection.write(
       mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: options.filter, qos: options.qos }] }),

@@ -47,6 +47,7 @@ type WorkerJob =
       qos: 0 | 1;
       expect: number;
       messagesPerGateway: number;
+      session: 'clean' | 'persistent';
     }
   | { role: 'idle'; url: string; account: Credentials; clients: number }
   | { role: 'hold'; url: string; account: Credentials; clients: number; timeoutMs: number };
@@ -72,6 +73,17 @@ const QOS = (process.env.LOPHOC_BROKER_BENCH_QOS ?? '0,1').split(',').map(Number
 const LOAD = process.env.LOPHOC_BROKER_BENCH_LOAD === 'mqttjs' ? 'mqttjs' : 'raw';
 /** QoS 1 messages a raw publisher leaves unacknowledged at most; by default all of them, as MQTT.js does. */
 const WINDOW = Number(process.env.LOPHOC_BROKER_BENCH_WINDOW ?? 65_535);
+/**
+ * The fan-in subscriber's session: `clean` (default, as before) or `persistent` (`clean: false` and the same client
+ * id every round, as the ops-center's ingest connects: the broker then keeps its QoS 1 messages in flight in its
+ * session store). Raw load only.
+ */
+const SESSION = process.env.LOPHOC_BROKER_BENCH_SESSION === 'persistent' ? 'persistent' : 'clean';
+/**
+ * When the idle and capacity phases read the broker's RSS, in seconds after the last connection was made (comma
+ * list, default 1): later readings show what V8's idle-time memory reducer and the garbage collector give back.
+ */
+const RSS_AFTER_S = (process.env.LOPHOC_BROKER_BENCH_RSS_AFTER ?? '1').split(',').map(Number);
 /** Messages a publisher writes per event-loop turn (as the MQTT.js publisher yields every 100). */
 const BURST = 100;
 /**
@@ -223,7 +235,8 @@ async function runWorker(job: WorkerJob): Promise<void> {
       qos: job.qos,
       site: SITE,
       messagesPerGateway: job.messagesPerGateway,
-      clientIdPrefix: `sub-${process.pid}`,
+      clientIdPrefix: job.session === 'persistent' ? 'ops-center-bench' : `sub-${process.pid}`,
+      clean: job.session !== 'persistent',
     });
     process.send?.('ready');
     await untilReceived(() => subscribers.report().received, job.expect);
@@ -346,6 +359,7 @@ async function fanIn(url: string, gateways: Credentials[], subscriber: Credentia
       qos,
       expect: expected,
       messagesPerGateway: MESSAGES_PER_GATEWAY,
+      session: SESSION,
     }),
   });
   await nextMessage(sub);
@@ -387,6 +401,7 @@ async function fanOut(url: string, publisher: Credentials, operator: Credentials
         qos,
         expect: FANOUT_SUBSCRIBERS_PER_WORKER * FANOUT_MESSAGES,
         messagesPerGateway: FANOUT_MESSAGES,
+        session: 'clean',
       }),
     }),
   );
@@ -408,7 +423,20 @@ async function fanOut(url: string, publisher: Credentials, operator: Credentials
   return result;
 }
 
-async function idleRss(url: string, operator: Credentials, rss: () => Promise<number>): Promise<number> {
+/** RSS growth over `before` (KiB) at each of RSS_AFTER_S seconds after `since`. */
+async function rssSamples(rss: () => Promise<number>, before: number, since: number): Promise<number[]> {
+  const kibs: number[] = [];
+  for (const seconds of RSS_AFTER_S) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, since + seconds * 1000 - Date.now())));
+    kibs.push(((await rss()) - before) / 1024);
+  }
+  return kibs;
+}
+
+const perConnection = (kibs: number[], connections: number) =>
+  kibs.map((kib, i) => `${(kib / Math.max(1, connections)).toFixed(2)} KiB at ${RSS_AFTER_S[i]} s`).join(', ');
+
+async function idleRss(url: string, operator: Credentials, rss: () => Promise<number>): Promise<number[]> {
   // One login first: the broker's first scrypt check (32 MiB, in a libuv thread whose malloc arena keeps it) is a
   // one-time cost of the account, not of a connection; later logins of the same account hit the login cache.
   const warm = await mqtt.connectAsync(url, { ...operator, clientId: `idle-warm-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 });
@@ -426,11 +454,10 @@ async function idleRss(url: string, operator: Credentials, rss: () => Promise<nu
     }),
   );
   await Promise.all(workers.map((w) => nextMessage(w)));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = await rss();
+  const kibs = await rssSamples(rss, before, Date.now());
   for (const w of workers) w.send('end');
   await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
-  return (after - before) / 1024;
+  return kibs;
 }
 
 /** Connections one broker process holds at once, from CAPACITY_WORKERS processes, and its RSS growth for them. */
@@ -453,12 +480,11 @@ async function capacity(url: string, operator: Credentials, rss: () => Promise<n
   );
   const reports = await Promise.all(workers.map((w) => nextMessage<{ held: number; error?: string }>(w)));
   const seconds = (Date.now() - started) / 1000;
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const after = await rss();
+  const kibs = await rssSamples(rss, before, Date.now());
   for (const w of workers) w.send('end');
   await Promise.all(workers.map((w) => new Promise((resolve) => w.once('exit', resolve))));
   const held = reports.reduce((sum, r) => sum + r.held, 0);
-  return { held, seconds, kib: (after - before) / 1024, error: reports.find((r) => r.error)?.error };
+  return { held, seconds, kibs, error: reports.find((r) => r.error)?.error };
 }
 
 async function openFileLimit(): Promise<string> {
@@ -567,9 +593,9 @@ export default async function runBrokerBench(): Promise<void> {
     // Idle memory first, on fresh brokers: after the load phases the garbage collector blurs the figure.
     if (PHASES.includes('idle'))
       await each('idle connections', async (target, broker) => {
-        const kib = await idleRss(broker.url, operator, broker.rss);
+        const kibs = await idleRss(broker.url, operator, broker.rss);
         memory.push(
-          `${target.padEnd(13)}${(kib / IDLE_CONNECTIONS).toFixed(2).padStart(10)} KiB per idle connection (${format(kib / 1024)} MiB for ${IDLE_CONNECTIONS})`,
+          `${target.padEnd(13)}${perConnection(kibs, IDLE_CONNECTIONS)} per idle connection (${format((kibs[0] ?? 0) / 1024)} MiB for ${IDLE_CONNECTIONS} at ${RSS_AFTER_S[0]} s)`,
         );
         progress(memory.at(-1) ?? '');
       });
@@ -604,7 +630,7 @@ export default async function runBrokerBench(): Promise<void> {
       await each(`connections held (up to ${CAPACITY})`, async (target, broker) => {
         const r = await capacity(broker.url, operator, broker.rss);
         held.push(
-          `${target.padEnd(13)}${format(r.held).padStart(8)} held in ${r.seconds.toFixed(0)} s, RSS +${format(r.kib / 1024)} MiB = ${(r.kib / Math.max(1, r.held)).toFixed(2)} KiB per connection${r.error ? ` (stopped: ${r.error})` : ''}`,
+          `${target.padEnd(13)}${format(r.held).padStart(8)} held in ${r.seconds.toFixed(0)} s, RSS +${format((r.kibs[0] ?? 0) / 1024)} MiB at ${RSS_AFTER_S[0]} s; per connection ${perConnection(r.kibs, r.held)}${r.error ? ` (stopped: ${r.error})` : ''}`,
         );
         progress(held.at(-1) ?? '');
       });
@@ -613,7 +639,7 @@ export default async function runBrokerBench(): Promise<void> {
   }
   await rm(dir, { recursive: true, force: true });
   process.stdout.write(
-    `\nBroker, auth + ACL on (lophoc, mosquitto); plain aedes 1.2.0 without auth for reference. ${WORKERS} load processes (${LOAD === 'raw' ? `raw MQTT, QoS 1 window ${WINDOW}` : 'MQTT.js'}), ` +
+    `\nBroker, auth + ACL on (lophoc, mosquitto); plain aedes 1.2.0 without auth for reference. ${WORKERS} load processes (${LOAD === 'raw' ? `raw MQTT, QoS 1 window ${WINDOW}, fan-in subscriber session ${SESSION}` : 'MQTT.js'}), ` +
       `${WORKERS * GATEWAYS_PER_WORKER} gateways × ${MESSAGES_PER_GATEWAY} msgs fan-in; 1 publisher × ${FANOUT_MESSAGES} msgs → ` +
       `${WORKERS * FANOUT_SUBSCRIBERS_PER_WORKER} subscribers fan-out\n`,
   );

@@ -45,12 +45,10 @@ function feed(chunks: Buffer[], fast: boolean) {
   const p = parser();
   if (fast) fastParser(p);
   // Payloads as digests: comparing megabytes byte by byte with toEqual is slow.
-  p.on('packet', (packet: Packet & { payload?: Buffer }) =>
-    packets.push({
-      ...packet,
-      payload: Buffer.isBuffer(packet.payload) ? createHash('sha1').update(packet.payload).digest('hex') : packet.payload,
-    }),
-  );
+  p.on('packet', (packet: Packet) => {
+    const payload = (packet as { payload?: unknown }).payload;
+    packets.push({ ...packet, payload: Buffer.isBuffer(payload) ? createHash('sha1').update(payload).digest('hex') : payload });
+  });
   p.on('error', (error: Error) => errors.push(error.message));
   for (const chunk of chunks) p.parse(chunk);
   return { packets, errors };

@@ -123,18 +123,27 @@ export function fastInboundPublish(client: Client): void {
   const parser = (client as unknown as InboundClient)._parser;
   const [enqueue] = parser.listeners('packet');
   if (!enqueue) return;
+  // aedes' listener is one module-level function for every client; anything else is left alone.
+  aedesEnqueue ??= enqueue;
+  if (enqueue !== aedesEnqueue) return;
   parser.removeListener('packet', enqueue);
-  parser.on('packet', function (this: Parser, packet: PublishPacket) {
-    const target = this.client;
-    if (packet.cmd !== 'publish' || packet.qos > 1 || !target.connackSent || (!target.connecting && !target.connected)) {
-      enqueue.call(this, packet);
-      return;
-    }
-    // As aedes' enqueue (lib/client.js) and handle (lib/handlers/index.js).
-    target._parsingBatch++;
-    handlePublish(target, packet, target._nextBatch);
-    if (target._keepaliveInterval > 0) target._keepaliveTimer?.refresh();
-  });
+  parser.on('packet', onPacket);
+}
+
+/** aedes' own 'packet' listener (lib/client.js `enqueue`). */
+let aedesEnqueue: ((this: Parser, packet: PublishPacket) => void) | undefined;
+
+/** One listener function for every client's parser (no closure per connection). */
+function onPacket(this: Parser, packet: PublishPacket): void {
+  const target = this.client;
+  if (packet.cmd !== 'publish' || packet.qos > 1 || !target.connackSent || (!target.connecting && !target.connected)) {
+    aedesEnqueue?.call(this, packet);
+    return;
+  }
+  // As aedes' enqueue (lib/client.js) and handle (lib/handlers/index.js).
+  target._parsingBatch++;
+  handlePublish(target, packet, target._nextBatch);
+  if (target._keepaliveInterval > 0) target._keepaliveTimer?.refresh();
 }
 
 /** Persistent subscriptions whose session is offline get QoS > 0 messages queued; `$SYS` messages not for `#`/`+` filters. */
