@@ -12,59 +12,83 @@ interface Queued {
   [field: string]: unknown;
 }
 
-/** Tokens (positions in the queue) in ascending order; almost always one. */
-type Tokens = number[];
+/** Queue positions with one key: one position as a number (the usual case), several as an ascending array. */
+type Positions = number | number[];
 
-function entry<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = create();
-    map.set(key, value);
+function addPosition<K>(map: Map<K, Positions>, key: K, token: number): void {
+  const found = map.get(key);
+  if (found === undefined) map.set(key, token);
+  else if (typeof found === 'number') map.set(key, found < token ? [found, token] : [token, found]);
+  else {
+    let at = found.length;
+    while (at > 0 && (found[at - 1] as number) > token) at--;
+    found.splice(at, 0, token);
   }
-  return value;
 }
 
-function addToken(tokens: Tokens, token: number): void {
-  let at = tokens.length;
-  while (at > 0 && (tokens[at - 1] as number) > token) at--;
-  tokens.splice(at, 0, token);
+function removePosition<K>(map: Map<K, Positions>, key: K, token: number): void {
+  const found = map.get(key);
+  if (found === undefined) return;
+  if (typeof found === 'number') {
+    if (found === token) map.delete(key);
+    return;
+  }
+  const at = found.indexOf(token);
+  if (at >= 0) found.splice(at, 1);
+  if (found.length === 1) map.set(key, found[0] as number);
+  else if (found.length === 0) map.delete(key);
 }
 
-function removeToken<K>(map: Map<K, Tokens>, key: K, token: number): void {
-  const tokens = map.get(key);
-  if (!tokens) return;
-  const at = tokens.indexOf(token);
-  if (at >= 0) tokens.splice(at, 1);
-  if (tokens.length === 0) map.delete(key);
+function* positions(found: Positions | undefined): Generator<number> {
+  if (found === undefined) return;
+  if (typeof found === 'number') yield found;
+  else yield* found;
 }
 
 /**
  * One client's queue of outgoing QoS > 0 messages in order (a Map keeps insertion order, and replacing a value
- * keeps its place), with indexes by packet identifier and by origin (broker id and counter).
+ * keeps its place), with indexes by packet identifier and by origin (broker id and counter). Messages queued but
+ * not yet sent have no identifier; they are kept apart in queue order (a Set), since there are many at once.
  */
 class OutgoingQueue {
   private readonly order = new Map<number, Queued>();
-  private readonly byMessageId = new Map<number | undefined, Tokens>();
-  private readonly byOrigin = new Map<string | undefined, Map<number | undefined, Tokens>>();
+  private readonly byMessageId = new Map<number, Positions>();
+  private unsent = new Set<number>();
+  private lastUnsent = -1;
+  private readonly byOrigin = new Map<string | undefined, Map<number | undefined, Positions>>();
   private nextToken = 0;
 
+  private indexMessageId(token: number, messageId: number | undefined): void {
+    if (messageId !== undefined) {
+      addPosition(this.byMessageId, messageId, token);
+      return;
+    }
+    if (token > this.lastUnsent) {
+      this.unsent.add(token);
+      this.lastUnsent = token;
+    } else this.unsent = new Set([...this.unsent, token].sort((a, b) => a - b));
+  }
+
+  private unindexMessageId(token: number, messageId: number | undefined): void {
+    if (messageId !== undefined) removePosition(this.byMessageId, messageId, token);
+    else this.unsent.delete(token);
+  }
+
   private index(token: number, packet: Queued): void {
-    addToken(
-      entry(this.byMessageId, packet.messageId, () => []),
-      token,
-    );
-    const counters = entry(this.byOrigin, packet.brokerId, () => new Map<number | undefined, Tokens>());
-    addToken(
-      entry(counters, packet.brokerCounter, () => []),
-      token,
-    );
+    this.indexMessageId(token, packet.messageId);
+    let counters = this.byOrigin.get(packet.brokerId);
+    if (counters === undefined) {
+      counters = new Map();
+      this.byOrigin.set(packet.brokerId, counters);
+    }
+    addPosition(counters, packet.brokerCounter, token);
   }
 
   private unindex(token: number, packet: Queued): void {
-    removeToken(this.byMessageId, packet.messageId, token);
+    this.unindexMessageId(token, packet.messageId);
     const counters = this.byOrigin.get(packet.brokerId);
     if (!counters) return;
-    removeToken(counters, packet.brokerCounter, token);
+    removePosition(counters, packet.brokerCounter, token);
     if (counters.size === 0) this.byOrigin.delete(packet.brokerId);
   }
 
@@ -74,9 +98,10 @@ class OutgoingQueue {
     this.index(token, packet);
   }
 
-  /** The first queued packet with this identifier whose broker id is not `exceptBrokerId` (all when undefined). */
-  private firstWithMessageId(messageId: number | undefined, exceptBrokerId?: string | null): number | undefined {
-    for (const token of this.byMessageId.get(messageId) ?? []) {
+  /** The first queued packet with this identifier whose broker id is not `exceptBrokerId` (any when null). */
+  private firstWithMessageId(messageId: number | undefined, exceptBrokerId: string | undefined | null): number | undefined {
+    const candidates = messageId === undefined ? this.unsent : positions(this.byMessageId.get(messageId));
+    for (const token of candidates) {
       if (exceptBrokerId !== null && this.order.get(token)?.brokerId === exceptBrokerId) continue;
       return token;
     }
@@ -85,16 +110,14 @@ class OutgoingQueue {
 
   /** aedes-persistence's memory `outgoingUpdate`: the first entry that is this message (broker id and counter) or another broker's with the same identifier. */
   update(packet: Queued): void {
-    const sameOrigin = this.byOrigin.get(packet.brokerId)?.get(packet.brokerCounter)?.[0];
+    const origin = this.byOrigin.get(packet.brokerId)?.get(packet.brokerCounter);
+    const sameOrigin = typeof origin === 'number' ? origin : origin?.[0];
     const sameId = this.firstWithMessageId(packet.messageId, packet.brokerId);
     if (sameOrigin !== undefined && (sameId === undefined || sameOrigin < sameId)) {
       const stored = this.order.get(sameOrigin) as Queued;
-      removeToken(this.byMessageId, stored.messageId, sameOrigin);
+      this.unindexMessageId(sameOrigin, stored.messageId);
       stored.messageId = packet.messageId;
-      addToken(
-        entry(this.byMessageId, stored.messageId, () => []),
-        sameOrigin,
-      );
+      this.indexMessageId(sameOrigin, stored.messageId);
       return;
     }
     if (sameId !== undefined) {
@@ -143,7 +166,14 @@ export function withIndexedOutgoing<P extends object>(persistence: P): P {
   if (!inner || typeof inner.outgoingUpdate !== 'function')
     throw new TypeError('withIndexedOutgoing: not aedes-persistence (no asyncPersistence.outgoingUpdate)');
   const queues = new Map<string, OutgoingQueue>();
-  const queueOf = (clientId: string) => entry(queues, clientId, () => new OutgoingQueue());
+  const queueOf = (clientId: string) => {
+    let queue = queues.get(clientId);
+    if (queue === undefined) {
+      queue = new OutgoingQueue();
+      queues.set(clientId, queue);
+    }
+    return queue;
+  };
   inner.outgoingEnqueue = async (subscription, packet) => {
     queueOf(subscription.clientId).push(new Packet(packet));
   };
