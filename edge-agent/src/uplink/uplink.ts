@@ -1,3 +1,4 @@
+import { MqttClient } from '@lophoc/mqtt-client';
 import {
   type AvailabilityPayload,
   type BirthPayload,
@@ -9,7 +10,6 @@ import {
   type HealthPayload,
   ProtocolError,
 } from '@lophoc/protocol';
-import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { Backoff } from '../transports/backoff.js';
 import type { Outbox, OutboxRecord } from './outbox.js';
@@ -44,7 +44,7 @@ export interface UplinkOptions {
   /** Reconnect backoff (exponential with jitter). */
   reconnect?: { initialMs?: number; maxMs?: number };
   /**
-   * TLS (`mqtts://`, `wss://`): the CA certificate(s) the broker's certificate must chain to. Only these are
+   * TLS (`mqtts://`): the CA certificate(s) the broker's certificate must chain to. Only these are
    * trusted, not the system store: a gateway talks to one district broker. Optional client certificate and key.
    */
   tls?: { ca: string | Buffer; cert?: string | Buffer; key?: string | Buffer };
@@ -78,7 +78,7 @@ export interface UplinkStats {
  */
 export class Uplink {
   readonly stats: UplinkStats = { published: 0, acknowledged: 0, badAcks: 0, badCommands: 0, connects: 0 };
-  private client: MqttClient | undefined;
+  private readonly client: MqttClient;
   private draining = false;
   private drainAgain = false;
   private ackTimer: NodeJS.Timeout | undefined;
@@ -100,31 +100,32 @@ export class Uplink {
     // Full-width jitter (±50 %): after a district-wide outage, gateways must not reconnect in lockstep.
     this.backoff = new Backoff({ initialMs: 1000, maxMs: 60_000, jitter: 1, ...options.reconnect });
     this.limiter = new RateLimiter(options.maxPublishRate ?? 500);
-  }
-
-  get connected(): boolean {
-    return this.client?.connected ?? false;
-  }
-
-  start(): void {
-    const { url, username, password, site, node, version, log } = this.options;
+    const { url, username, password, site, node, version, log } = options;
     const will = encodeMessage({ kind: 'state', ...this.node }, { v: 1, online: false, ts: Date.now(), version });
-    this.client = mqtt.connect(url, {
+    // Made here so that a URL it cannot serve (ws://) is refused before anything starts. It never reconnects by
+    // itself: reconnects are scheduled here, with backoff and jitter.
+    this.client = new MqttClient({
+      url,
       clientId: `${site}.${node}`,
       username,
       password,
       clean: false, // acks queued while we were away must still reach us
-      reconnectPeriod: 0, // reconnects are scheduled here, with backoff and jitter
-      writeCache: false, // mqtt-packet's cache of 65,536 two-byte Buffers would be 6 MiB of a gateway's heap
-      log: () => undefined, // MQTT.js's debug logging costs a few µs per packet even when disabled
-      connectTimeout: 10_000,
+      connectTimeoutMs: 10_000,
       will: { topic: will.topic, payload: will.payload, qos: 1, retain: true },
-      ...(this.options.tls ? { ...this.options.tls, rejectUnauthorized: true } : {}),
+      ...(options.tls ? { tls: { ...options.tls, rejectUnauthorized: true } } : {}),
     });
     this.client.on('connect', () => this.onConnect());
     this.client.on('close', () => this.scheduleReconnect());
     this.client.on('error', (error) => log.warn({ err: error.message }, 'mqtt error'));
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+  }
+
+  get connected(): boolean {
+    return this.client.connected;
+  }
+
+  start(): void {
+    this.client.connect();
     const ackTimeoutMs = this.options.ackTimeoutMs ?? 30_000;
     this.ackTimer = setInterval(() => {
       if (this.options.outbox.requeue(Date.now() - ackTimeoutMs) > 0) this.drain();
@@ -148,7 +149,7 @@ export class Uplink {
   publishHealth(payload: HealthPayload): void {
     if (!this.connected) return;
     const message = encodeMessage({ kind: 'health', ...this.node }, payload);
-    this.client!.publish(message.topic, message.payload, { qos: 0 });
+    this.send(message.topic, message.payload, { qos: 0 });
   }
 
   /**
@@ -158,7 +159,7 @@ export class Uplink {
   publishCommandResult(result: CmdResultPayload): boolean {
     if (!this.connected) return false;
     const message = encodeMessage({ kind: 'cmd-result', ...this.node }, result);
-    this.client!.publish(message.topic, message.payload, { qos: 1 });
+    this.send(message.topic, message.payload, { qos: 1 });
     return true;
   }
 
@@ -184,18 +185,17 @@ export class Uplink {
     clearInterval(this.ackTimer);
     clearTimeout(this.reconnectTimer);
     const client = this.client;
-    if (!client) return;
     if (client.connected) {
       const offline = encodeMessage(
         { kind: 'state', ...this.node },
         { v: 1, online: false, ts: Date.now(), version: this.options.version },
       );
-      const published = client.publishAsync(offline.topic, offline.payload, { qos: 1, retain: true }).catch(() => undefined);
+      const published = client.publish(offline.topic, offline.payload, { qos: 1, retain: true }).catch(() => undefined);
       await Promise.race([published, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     }
     // Forced: a graceful end would wait for PUBACKs of batches abandoned on a lost connection, which never
     // come. Those records are still in the outbox and go out after the next start.
-    await client.endAsync(true);
+    await client.end(true);
   }
 
   private scheduleReconnect(): void {
@@ -205,12 +205,12 @@ export class Uplink {
     this.options.log.debug({ delay }, 'mqtt connection closed; reconnecting');
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (!this.stopping) this.client?.reconnect();
+      if (!this.stopping) this.client.connect();
     }, delay);
   }
 
   private onConnect(): void {
-    const client = this.client!;
+    const client = this.client;
     this.connectionClosed = closedSignal();
     this.backoff.reset();
     this.stats.connects++;
@@ -219,19 +219,29 @@ export class Uplink {
     const ts = Date.now();
     const state = encodeMessage({ kind: 'state', ...this.node }, { v: 1, online: true, ts, version: this.options.version });
     const birth = encodeMessage({ kind: 'birth', ...this.node }, this.options.birth());
-    client.publish(state.topic, state.payload, { qos: 1, retain: true });
-    client.publish(birth.topic, birth.payload, { qos: 1, retain: true });
+    this.send(state.topic, state.payload, { qos: 1, retain: true });
+    this.send(birth.topic, birth.payload, { qos: 1, retain: true });
     for (const [device, payload] of this.availability) this.publishAvailability(device, payload);
-    client.subscribe([this.ackTopic, this.cmdTopic], { qos: 1 }, (error) => {
-      if (error) this.options.log.error({ err: error.message }, 'subscription refused');
-    });
+    client.subscribe([this.ackTopic, this.cmdTopic].map((topic) => ({ topic, qos: 1 as const }))).then(
+      (granted) => {
+        if (granted.includes(0x80)) this.options.log.error({ granted }, 'subscription refused');
+      },
+      (error: Error) => this.options.log.warn({ err: error.message }, 'subscription not acknowledged'),
+    );
     this.drain();
     this.options.onConnected?.();
   }
 
   private publishAvailability(device: string, payload: AvailabilityPayload): void {
     const message = encodeMessage({ kind: 'availability', ...this.node, device }, payload);
-    this.client?.publish(message.topic, message.payload, { qos: 1, retain: true });
+    this.send(message.topic, message.payload, { qos: 1, retain: true });
+  }
+
+  /** Publishes without waiting: a message lost with its connection is published again on the next connect. */
+  private send(topic: string, payload: string | Buffer, options: { qos: 0 | 1; retain?: boolean }): void {
+    this.client.publish(topic, payload, options).catch((error: Error) => {
+      this.options.log.debug({ topic, err: error.message }, 'publish not completed');
+    });
   }
 
   private onMessage(topic: string, payload: Buffer): void {
@@ -277,7 +287,7 @@ export class Uplink {
       });
     };
     try {
-      while (this.client?.connected && !failed) {
+      while (this.client.connected && !failed) {
         const records = this.options.outbox.takeUnsent(batchSize);
         if (records.length === 0) {
           // Records appended meanwhile are taken as soon as one PUBACK comes back.
@@ -289,7 +299,7 @@ export class Uplink {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         for (const message of packMessages(records, perMessage)) {
           inFlight++;
-          this.client!.publishAsync(message.topic, message.payload, { qos: 1 }).then(
+          this.client.publish(message.topic, message.payload, { qos: 1 }).then(
             () => {
               this.stats.published += message.records;
               settled();
