@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { checkPayload, PayloadIssue } from './checks.js';
 import { validatePayload as validateLite } from './lite.js';
 import { payloadSchemas } from './payloads.js';
 import { TOPIC_ROOT, type TopicKind } from './topics.js';
@@ -183,20 +184,22 @@ function zodPaths(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = [
 
 function compare(kind: TopicKind, payload: unknown): void {
   const reference = payloadSchemas[kind].safeParse(payload);
-  let refusal: string | undefined;
+  let issue: PayloadIssue | undefined;
   try {
-    validateLite(kind, payload, 'p');
+    checkPayload(kind, payload);
   } catch (error) {
-    refusal = (error as Error).message;
+    if (!(error instanceof PayloadIssue)) throw error;
+    issue = error;
   }
   const label = `${kind} ${JSON.stringify(payload)?.slice(0, 300)}`;
-  expect(refusal === undefined, `${label}: zod ${reference.success ? 'accepts' : 'refuses'}, lite: ${refusal ?? 'accepts'}`).toBe(
+  expect(issue === undefined, `${label}: zod ${reference.success ? 'accepts' : 'refuses'}, lite: ${issue?.message ?? 'accepts'}`).toBe(
     reference.success,
   );
-  if (refusal && !reference.success) {
-    const field = /^p: (.*?): /.exec(refusal)?.[1];
+  if (issue && !reference.success) {
+    const field = issue.path.join('.') || '(payload)';
     const named = zodPaths(reference.error.issues).map((path) => path || '(payload)');
     expect(named, `${label}: lite names ${field}`).toContain(field);
+    expect(() => validateLite(kind, payload, 'p')).toThrow(`p: ${field}: ${issue.message}`);
   }
 }
 
