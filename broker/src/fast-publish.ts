@@ -118,6 +118,10 @@ function handlePublish(client: InboundClient, packet: PublishPacket, done: Done)
  * once the publish completes), the PUBACK as one 4-byte write, the publish in the same turn. Everything else
  * (CONNECT, QoS 2, PUBACK, …, and any packet before CONNACK) still goes to aedes' own listener. The upstream fix
  * is the same change in aedes' lib/handlers/publish.js. Call right after `aedes.handle(stream)`.
+ *
+ * Not enabled in `startBroker` (2026-11-29): with it, test/e2e/broker-auth.test.ts failed 2 of 5 runs (the
+ * observer never got the edge agent's retained `state`, published right after connecting, while the agent and the
+ * observer connect at the same time), against 0 of 6 without it; the cause was not found in time.
  */
 export function fastInboundPublish(client: Client): void {
   const parser = (client as unknown as InboundClient)._parser;
