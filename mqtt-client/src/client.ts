@@ -423,7 +423,8 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
   }
 
   /**
-   * Writes within one tick are corked into one writev. When the socket's buffer is full, writes wait here for
+   * Writes within one turn of the event loop are corked into one writev (uncorked on setImmediate, not nextTick:
+   * the PUBACKs for several reads then share a system call, which is most of a subscriber's CPU). When the socket's buffer is full, writes wait here for
    * 'drain' instead: a QoS 0 publish's promise then settles later, which is the application's backpressure.
    */
   private write(bytes: Buffer, written?: () => void, dropped?: (error: Error) => void): void {
@@ -443,7 +444,7 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
     if (!this.corked) {
       this.corked = true;
       socket.cork();
-      process.nextTick(() => {
+      setImmediate(() => {
         this.corked = false;
         socket.uncork();
       });
