@@ -14,7 +14,7 @@ import { trimClient, trimConnectedClient } from './connection-trim.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { fastDelivery } from './fast-delivery.js';
 import { fastParsePublishes } from './fast-parse.js';
-import { fastBrokerPublish } from './fast-publish.js';
+import { fastBrokerPublish, fastInboundPublish } from './fast-publish.js';
 import { KeepaliveSweep } from './keepalive-sweep.js';
 import { ConnectionRateLimiter, FailedLoginDelay } from './limits.js';
 import { limitPacketSize, type PacketTooLarge } from './packet-guard.js';
@@ -184,6 +184,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       const client = aedes.handle(batchWrites(stream));
       trimClient(client, stream);
       fastDelivery(client);
+      fastInboundPublish(client);
       fastParsePublishes(client);
       limitPacketSize(stream, limits.maxPacketBytes, tooLarge);
     };

@@ -69,6 +69,43 @@ describe('PUBLISH from clients (fast-publish.ts)', () => {
     expect(payloads).toEqual(Array.from({ length: 300 }, (_, i) => `${i}`));
   });
 
+  it('delivers a retained message and the messages read right after it, none dropped as a duplicate', async () => {
+    const subscriber = await open();
+    await subscriber.connect('observer');
+    subscriber.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'lophoc/v1/#', qos: 1 }] });
+    await subscriber.next('suback');
+    const gateway = await open();
+    await gateway.connect('gw');
+    // As the edge agent does on connecting: retained state, then telemetry, in one read. The retained message is
+    // stored before it is routed; the later ones must not reach the subscriber first (aedes' dedupe would drop it).
+    const packets = [
+      generate({
+        cmd: 'publish',
+        topic: 'lophoc/v1/s/gw/state',
+        payload: Buffer.from('online'),
+        qos: 1,
+        messageId: 1,
+        retain: true,
+        dup: false,
+      }),
+      ...[2, 3, 4].map((messageId) =>
+        generate({
+          cmd: 'publish',
+          topic: 'lophoc/v1/s/gw/th-1/telemetry',
+          payload: Buffer.from(`${messageId}`),
+          qos: messageId % 2 === 0 ? 0 : 1,
+          messageId: messageId % 2 === 0 ? undefined : messageId,
+          retain: false,
+          dup: false,
+        }),
+      ),
+    ];
+    (gateway as unknown as { socket: { write(b: Buffer): void } }).socket.write(Buffer.concat(packets));
+    const topics: string[] = [];
+    for (let i = 0; i < 4; i++) topics.push(((await subscriber.next('publish')) as IPublishPacket).topic);
+    expect(topics).toEqual(['lophoc/v1/s/gw/state', ...Array(3).fill('lophoc/v1/s/gw/th-1/telemetry')]);
+  });
+
   it('refuses a topic with a wildcard or too many levels by closing the connection, with no PUBACK and no delivery', async () => {
     const subscriber = await open();
     await subscriber.connect('hub');

@@ -46,6 +46,7 @@ interface PublishingBroker {
   maxTopicLevels: number;
   mq: { emit(packet: PublishPacket, callback: Done): unknown };
   persistence: {
+    storeRetained(packet: PublishPacket): Promise<unknown>;
     subscriptionsByTopic(topic: string): Promise<{ topic: string }[]>;
     outgoingEnqueueCombi(subscriptions: { topic: string }[], packet: PublishPacket): Promise<unknown>;
   };
@@ -118,10 +119,6 @@ function handlePublish(client: InboundClient, packet: PublishPacket, done: Done)
  * once the publish completes), the PUBACK as one 4-byte write, the publish in the same turn. Everything else
  * (CONNECT, QoS 2, PUBACK, …, and any packet before CONNACK) still goes to aedes' own listener. The upstream fix
  * is the same change in aedes' lib/handlers/publish.js. Call right after `aedes.handle(stream)`.
- *
- * Not enabled in `startBroker` (2026-11-29): with it, test/e2e/broker-auth.test.ts failed 2 of 5 runs (the
- * observer never got the edge agent's retained `state`, published right after connecting, while the agent and the
- * observer connect at the same time), against 0 of 6 without it; the cause was not found in time.
  */
 export function fastInboundPublish(client: Client): void {
   const parser = (client as unknown as InboundClient)._parser;
@@ -162,8 +159,8 @@ interface Pending {
   original: PublishPacket;
   client: InboundClient | null;
   done: Done;
-  state: 'lookup' | 'enqueue' | 'ready';
-  /** The lookup failed (the broker's error, as in aedes' DoEnqueues) or the queueing did (the publisher's). */
+  state: 'retain' | 'lookup' | 'enqueue' | 'ready';
+  /** The lookup failed (the broker's error, as in aedes' DoEnqueues) or storing or queueing did (the publisher's). */
   lookupError?: Error;
   enqueueError?: Error;
 }
@@ -171,12 +168,14 @@ interface Pending {
 /**
  * aedes 1.2's `publish` (aedes.js) runs each message through `runSeries` with a `PublishState` (closures and a
  * bound callback per message) and, at QoS 1/2, two more promise hops: the offline subscriptions, then queueing
- * the message for them even when there are none. This does the same steps in the same order (a retained message
- * goes through aedes' own code; queue for persistent sessions' subscriptions, emit on the bus, `published`, the
- * 'publish' event) with plain callbacks, skips the queueing when no persistent session subscribes, and when the
- * subscription cache (match-cache.ts) already knows the topic's subscriptions, asks no promise at all. QoS 1/2
- * messages reach the bus in the order they were published: each waits for those before it. The upstream fix is
- * the same change in aedes.js `publish`.
+ * the message for them even when there are none. This does the same steps in the same order (store a retained
+ * message, queue for persistent sessions' subscriptions, emit on the bus, `published`, the 'publish' event) with
+ * plain callbacks, skips the queueing when no persistent session subscribes, and when the subscription cache
+ * (match-cache.ts) already knows the topic's subscriptions, asks no promise at all. Every message reaches the bus
+ * in the order it was published (in the order of its broker counter): one that would be ready sooner waits for
+ * those before it, since aedes' per-subscriber dedupe drops a message whose counter is below one already
+ * delivered (a retained message overtaken by later ones was lost that way). The upstream fix is the same change
+ * in aedes.js `publish`.
  */
 export function fastBrokerPublish(aedes: Aedes): void {
   const broker = aedes as unknown as PublishingBroker;
@@ -231,27 +230,18 @@ export function fastBrokerPublish(aedes: Aedes): void {
     );
   };
 
-  broker.publish = (packet, clientOrDone, maybeDone) => {
-    const client = typeof clientOrDone === 'function' ? null : clientOrDone;
-    const done = (typeof clientOrDone === 'function' ? clientOrDone : maybeDone) ?? noop;
-    if (packet.retain || typeof packet.topic !== 'string' || topicLevels(packet.topic) > broker.maxTopicLevels) {
-      original(packet, client, done);
+  const lookup = (entry: Pending) => {
+    if (entry.packet.qos === 0) {
+      entry.state = 'ready';
       return;
     }
-    const copy = new Packet(packet, broker);
-    if (copy.qos === 0) {
-      emit(copy, packet, client, done);
-      return;
-    }
-    const entry: Pending = { packet: copy, original: packet, client, done, state: 'lookup' };
-    waiting.push(entry);
-    const known = cached?.(copy.topic) as { topic: string }[] | undefined;
+    entry.state = 'lookup';
+    const known = cached?.(entry.packet.topic) as { topic: string }[] | undefined;
     if (known) {
       found(entry, known);
-      if (entry.state === 'ready') drain();
       return;
     }
-    broker.persistence.subscriptionsByTopic(copy.topic).then(
+    broker.persistence.subscriptionsByTopic(entry.packet.topic).then(
       (subscriptions) => {
         found(entry, subscriptions);
         drain();
@@ -262,6 +252,42 @@ export function fastBrokerPublish(aedes: Aedes): void {
         drain();
       },
     );
+  };
+
+  broker.publish = (packet, clientOrDone, maybeDone) => {
+    const client = typeof clientOrDone === 'function' ? null : clientOrDone;
+    const done = (typeof clientOrDone === 'function' ? clientOrDone : maybeDone) ?? noop;
+    if (typeof packet.topic !== 'string' || topicLevels(packet.topic) > broker.maxTopicLevels) {
+      original(packet, client, done);
+      return;
+    }
+    // The packet's broker counter is given here, and subscribers drop a message whose counter is not above the
+    // last one they got from this broker (aedes' dedupe): so messages reach the bus in counter order, each after
+    // those published before it, retained ones (stored first) included.
+    const copy = new Packet(packet, broker);
+    if (copy.qos === 0 && !copy.retain && waiting.length === 0) {
+      emit(copy, packet, client, done);
+      return;
+    }
+    const entry: Pending = { packet: copy, original: packet, client, done, state: 'lookup' };
+    waiting.push(entry);
+    if (copy.retain) {
+      entry.state = 'retain';
+      broker.persistence.storeRetained(copy).then(
+        () => {
+          lookup(entry);
+          drain();
+        },
+        (error: Error) => {
+          entry.enqueueError = error;
+          entry.state = 'ready';
+          drain();
+        },
+      );
+      return;
+    }
+    lookup(entry);
+    if (entry.state === 'ready') drain();
   };
 }
 
