@@ -244,7 +244,7 @@ describe('wills and keepalive', () => {
     expect(errors[0]?.message).toMatch(/no CONNACK from mqtt:\/\/127\.0\.0\.1:\d+ within 300 ms/);
   });
 
-  it('reports malformed bytes from the server with the parser message and closes', async () => {
+  it('reports malformed bytes from the server with the decoder message and closes', async () => {
     const server = await scriptedServer(async (c) => {
       await c.next('connect');
       c.send({ cmd: 'connack', returnCode: 0, sessionPresent: false });
@@ -253,7 +253,7 @@ describe('wills and keepalive', () => {
     cleanups.push(() => server.close());
     const { client, errors } = await open({ clientId: 'garbage' }, `mqtt://127.0.0.1:${server.port}`);
     await until('close', () => !client.connected && errors.length > 0);
-    expect(errors[0]?.message).toBe('mqtt-client: malformed packet from the server: Not supported');
+    expect(errors[0]?.message).toBe('mqtt-client: malformed packet from the server: reserved type 0: a reserved packet type (§2.2.1)');
   });
 });
 

@@ -1,11 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
-import mqttPacket, { type Packet } from 'mqtt-packet';
-
-// mqtt-packet pre-builds 65,536 two-byte Buffers for message ids on first use (about 6 MiB of heap); plain
-// allocation costs nothing measurable. The setting is global to the module, like MQTT.js's `writeCache: false`.
-mqttPacket.writeToStream.cacheNumbers = false;
+import {
+  DISCONNECT,
+  encodeAck,
+  encodeConnect,
+  encodePublish,
+  encodeSubscribe,
+  encodeUnsubscribe,
+  type IncomingPacket,
+  PacketDecoder,
+  PINGREQ,
+  PUBACK,
+  PUBCOMP,
+  PUBREC,
+  writeAck,
+} from './codec.js';
 
 export interface MqttClientOptions {
   /** `mqtt://host:port` (or `tcp://`) or `mqtts://host:port` (or `ssl://`); ports default to 1883 and 8883. */
@@ -24,6 +34,8 @@ export interface MqttClientOptions {
   connectTimeoutMs?: number;
   /** Incoming QoS 1 PUBLISHes are acknowledged only when the application calls ack(). */
   manualAcks?: boolean;
+  /** The largest packet accepted from the server (fixed header included), default 16 MiB; a larger one is an error. */
+  maxPacketSize?: number;
 }
 
 export interface ConnackInfo {
@@ -93,7 +105,7 @@ export interface MqttClientEvents {
 }
 
 /**
- * A lean MQTT 3.1.1 client (QoS 0 and 1 out, 0/1/2 in) over mqtt-packet: no automatic reconnect, no offline
+ * A lean MQTT 3.1.1 client (QoS 0 and 1 out, 0/1/2 in) with its own codec (codec.ts): no automatic reconnect, no offline
  * queue, no WebSocket. See docs/mqtt-client.md.
  */
 export class MqttClient extends EventEmitter<MqttClientEvents> {
@@ -141,6 +153,8 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
     if (!Number.isInteger(keepalive) || keepalive < 0 || keepalive > 65_535)
       throw new RangeError(`mqtt-client: keepalive ${keepalive} must be whole seconds from 0 to 65535`);
     if (options.will && (options.will.qos as number) === 2) throw new RangeError('mqtt-client: a will with QoS 2 is not supported');
+    if (options.password !== undefined && options.username === undefined)
+      throw new TypeError('mqtt-client: a password needs a username ([MQTT-3.1.2-22])');
     this.keepaliveMs = keepalive * 1000;
     this.options = options;
   }
@@ -163,13 +177,15 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
       : netConnect({ host: this.host, port: this.port });
     this.socket = socket;
     socket.setNoDelay(true);
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
-    parser.on('packet', (packet: Packet) => this.onPacket(socket, packet));
-    parser.on('error', (error: Error) => this.fail(socket, new Error(`mqtt-client: malformed packet from the server: ${error.message}`)));
+    const decoder = new PacketDecoder(
+      (packet) => this.onPacket(socket, packet),
+      this.options.maxPacketSize === undefined ? {} : { maxPacketSize: this.options.maxPacketSize },
+    );
     socket.on(this.secure ? 'secureConnect' : 'connect', () => this.sendConnect(socket));
     socket.on('data', (chunk: Buffer) => {
       this.lastReceived = Date.now();
-      parser.parse(chunk);
+      const error = decoder.push(chunk);
+      if (error) this.fail(socket, new Error(`mqtt-client: malformed packet from the server: ${error.message}`));
     });
     socket.on('drain', () => {
       if (socket === this.socket) this.flushQueue();
@@ -196,13 +212,13 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
     if (!this.isConnected) return Promise.reject(new Error(`mqtt-client: not connected; publish to ${topic} not sent`));
     const retain = opts.retain ?? false;
     if (qos === 0) {
-      const bytes = mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 0, retain, dup: false });
+      const bytes = encodePublish(topic, payload, 0, retain);
       return new Promise((resolve, reject) => this.write(bytes, resolve, reject));
     }
     return new Promise((resolve, reject) => {
       const messageId = this.allocateId();
       if (messageId === undefined) return reject(new Error('mqtt-client: no free message id (65,535 packets in flight)'));
-      const bytes = mqttPacket.generate({ cmd: 'publish', topic, payload, qos: 1, retain, dup: false, messageId });
+      const bytes = encodePublish(topic, payload, 1, retain, messageId);
       const entry: InFlight = { kind: 'publish', bytes, sent: false, resolve: resolve as (value: never) => void, reject };
       this.inFlight.set(messageId, entry);
       this.write(bytes, () => {
@@ -214,14 +230,12 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
   /** Resolves with the granted QoS of each subscription in order; 0x80 (128) is a refusal, not an exception. */
   subscribe(subscriptions: readonly Subscription[]): Promise<number[]> {
     if (subscriptions.length === 0) throw new TypeError('mqtt-client: subscribe needs at least one topic filter');
-    return this.request('subscribe', (messageId) =>
-      mqttPacket.generate({ cmd: 'subscribe', messageId, subscriptions: subscriptions.map(({ topic, qos }) => ({ topic, qos })) }),
-    );
+    return this.request('subscribe', (messageId) => encodeSubscribe(messageId, subscriptions));
   }
 
   unsubscribe(topics: readonly string[]): Promise<void> {
     if (topics.length === 0) throw new TypeError('mqtt-client: unsubscribe needs at least one topic filter');
-    return this.request('unsubscribe', (messageId) => mqttPacket.generate({ cmd: 'unsubscribe', messageId, unsubscriptions: [...topics] }));
+    return this.request('unsubscribe', (messageId) => encodeUnsubscribe(messageId, topics));
   }
 
   /** manualAcks: PUBACKs for these incoming QoS 1 messages, in one write. Ids not pending on this connection are ignored. */
@@ -231,7 +245,7 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
     let length = 0;
     for (const id of messageIds) {
       if (!this.unacked.delete(id)) continue;
-      length = writePuback(bytes, length, id);
+      length = writeAck(bytes, length, PUBACK, id);
     }
     if (length > 0) this.write(bytes.subarray(0, length));
   }
@@ -251,7 +265,7 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
     if (!force && this.isConnected) {
       await this.settled(socket);
       if (socket === this.socket && this.isConnected) {
-        this.write(mqttPacket.generate({ cmd: 'disconnect' }));
+        this.write(DISCONNECT);
         socket.end();
       }
     } else {
@@ -262,10 +276,7 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
 
   private sendConnect(socket: Socket): void {
     const { clientId, username, password, will } = this.options;
-    const bytes = mqttPacket.generate({
-      cmd: 'connect',
-      protocolId: 'MQTT',
-      protocolVersion: 4,
+    const bytes = encodeConnect({
       clientId,
       clean: this.options.clean ?? true,
       keepalive: this.keepaliveMs / 1000,
@@ -286,7 +297,7 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
     socket.write(bytes);
   }
 
-  private onPacket(socket: Socket, packet: Packet): void {
+  private onPacket(socket: Socket, packet: IncomingPacket): void {
     if (socket !== this.socket) return;
     switch (packet.cmd) {
       case 'publish': {
@@ -302,9 +313,7 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
             this.emit('message', packet.topic, packet.payload as Buffer, packet);
             // After the listeners ran: a process that dies inside one gets the message again [MQTT-4.3.2-2].
             if (socket === this.socket) {
-              const puback = Buffer.allocUnsafe(4);
-              writePuback(puback, 0, id);
-              this.write(puback);
+              this.write(encodeAck(PUBACK, id));
             }
           }
         } else {
@@ -314,33 +323,31 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
             this.incomingQos2.add(id);
             this.emit('message', packet.topic, packet.payload as Buffer, packet);
           }
-          if (socket === this.socket) this.write(mqttPacket.generate({ cmd: 'pubrec', messageId: id }));
+          if (socket === this.socket) this.write(encodeAck(PUBREC, id));
         }
         return;
       }
       case 'puback':
       case 'suback':
       case 'unsuback': {
-        const id = packet.messageId!;
+        const id = packet.messageId;
         const entry = this.inFlight.get(id);
         if (!entry || entry.kind !== ACKED_KIND[packet.cmd]) return;
         this.inFlight.delete(id);
-        if (packet.cmd === 'suback') entry.resolve(packet.granted.map((code) => (typeof code === 'number' ? code : 0x80)) as never);
+        if (packet.cmd === 'suback') entry.resolve(packet.granted as never);
         else entry.resolve(undefined as never);
         return;
       }
       case 'pubrel':
-        this.incomingQos2.delete(packet.messageId!);
-        this.write(mqttPacket.generate({ cmd: 'pubcomp', messageId: packet.messageId! }));
+        this.incomingQos2.delete(packet.messageId);
+        this.write(encodeAck(PUBCOMP, packet.messageId));
         return;
       case 'pingresp':
         this.pingSentAt = 0;
         return;
       case 'connack':
-        this.onConnack(socket, packet.returnCode ?? 0, packet.sessionPresent);
+        this.onConnack(socket, packet.returnCode, packet.sessionPresent);
         return;
-      default:
-        this.fail(socket, new Error(`mqtt-client: unexpected ${packet.cmd.toUpperCase()} packet from the server`));
     }
   }
 
@@ -528,14 +535,4 @@ export class MqttClient extends EventEmitter<MqttClientEvents> {
   }
 }
 
-const PINGREQ = Buffer.from([0xc0, 0x00]);
 const ACKED_KIND = { puback: 'publish', suback: 'subscribe', unsuback: 'unsubscribe' } as const;
-
-/** PUBACK is fixed-size (4 bytes): written by hand, it skips mqtt-packet's generic encoder on the hot path. */
-function writePuback(buffer: Buffer, offset: number, id: number): number {
-  buffer[offset] = 0x40;
-  buffer[offset + 1] = 0x02;
-  buffer[offset + 2] = id >> 8;
-  buffer[offset + 3] = id & 0xff;
-  return offset + 4;
-}

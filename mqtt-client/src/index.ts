@@ -1,4 +1,4 @@
-/** A lean MQTT 3.1.1 client over mqtt-packet for the LopHoc daemons (docs/mqtt-client.md). */
+/** A lean MQTT 3.1.1 client with its own codec for the LopHoc daemons (docs/mqtt-client.md). */
 export {
   type ConnackInfo,
   ConnectionRefusedError,
