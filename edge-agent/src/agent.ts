@@ -167,7 +167,7 @@ async function loadPrivacy(config: GatewayConfig, devices: BoundDevice[]): Promi
   }
 }
 
-/** TLS material for `mqtts://` and `wss://`: files named in the config, read once at start. */
+/** TLS material for `mqtts://`: files named in the config, read once at start. */
 async function loadTls(config: GatewayConfig): Promise<{ ca: Buffer; cert?: Buffer; key?: Buffer } | undefined> {
   const read = async (field: 'ca' | 'cert' | 'key') => {
     const file = config.mqtt[field];

@@ -28,6 +28,7 @@ describe('gateway config', () => {
   it.each([
     [{ ...valid, node: 'GW 1' }, 'agent.yaml: node: must match'],
     [{ ...valid, mqtt: { url: 'http://x' } }, 'agent.yaml: mqtt.url: must be an mqtt://'],
+    [{ ...valid, mqtt: { url: 'wss://hub.example:8884' } }, 'agent.yaml: mqtt.url: must be an mqtt:// or mqtts:// URL (WebSocket'],
     [{ ...valid, devices: [{ ...valid.devices[0], id: 'ack' }] }, 'agent.yaml: devices.0.id: is reserved'],
     [{ ...valid, devices: [valid.devices[0], valid.devices[0]] }, 'agent.yaml: devices.1.id: duplicate device id "th-1"'],
     [{ ...valid, devices: [{ ...valid.devices[0], baud: 9600 }] }, 'agent.yaml: devices.0: Unrecognized key: "baud"'],

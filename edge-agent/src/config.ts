@@ -52,7 +52,8 @@ export const gatewayConfigSchema = z
     node: id,
     room: z.string().max(120).optional(),
     mqtt: z.strictObject({
-      url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+      // No WebSocket: the uplink's client (@lophoc/mqtt-client) speaks MQTT over TCP and TLS only.
+      url: z.string().regex(/^(mqtts?|tcp|ssl):\/\//, 'must be an mqtt:// or mqtts:// URL (WebSocket ws:// and wss:// are not supported)'),
       username: z.string().optional(),
       password: z.string().optional(),
       /** Records published per second at most (the outbox replay pace); the uplink's default when absent. */
@@ -62,7 +63,7 @@ export const gatewayConfigSchema = z
        * ingests them). 1 (the default) keeps one reading per message for other subscribers of raw telemetry.
        */
       recordsPerMessage: z.number().int().min(1).max(1000).optional(),
-      /** PEM file of the CA the broker's certificate must chain to (`mqtts://`, `wss://`); the only one trusted. */
+      /** PEM file of the CA the broker's certificate must chain to (`mqtts://`); the only one trusted. */
       ca: z.string().min(1).optional(),
       /** Client certificate and key (PEM files), for brokers that authenticate nodes by certificate (DESIGN §6). */
       cert: z.string().min(1).optional(),

@@ -9,7 +9,7 @@ import {
   encodeMessage,
   type HealthPayload,
   ProtocolError,
-} from '@lophoc/protocol';
+} from '@lophoc/protocol/lite';
 import type { Logger } from 'pino';
 import { Backoff } from '../transports/backoff.js';
 import type { Outbox, OutboxRecord } from './outbox.js';
