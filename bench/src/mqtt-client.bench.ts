@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { MqttClient } from '@lophoc/mqtt-client';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
+import { PacketDecoder } from '../../mqtt-client/src/codec.js';
 import { startMosquitto } from '../../test/support/servers/mosquitto.js';
 import { rssMiB } from './processes.js';
 
@@ -14,8 +15,10 @@ import { rssMiB } from './processes.js';
  * publisher process pushes N QoS 1 messages as fast as Mosquitto takes them. Printed: the subscriber's CPU per
  * message (user + kernel, from its first message to its last), messages per second, and its RSS once connected.
  * Knobs: LOPHOC_MQTT_CLIENT_BENCH_MESSAGES (default 200000), LOPHOC_MQTT_CLIENT_BENCH_ROUNDS (default 3),
- * LOPHOC_MQTT_CLIENT_BENCH_CPU_PROFILE=DIR (subscribers run with --cpu-prof into DIR). The RSS column includes tsx's
+ * LOPHOC_MQTT_CLIENT_BENCH_CPU_PROFILE=DIR (subscribers run with --cpu-prof into DIR), LOPHOC_MQTT_CLIENT_BENCH_DECODE_ONLY=1. The RSS column includes tsx's
  * loader (the subscribers run TypeScript): compare the two, not with a bundled daemon.
+ * Then the decoders alone, in this process: the same QoS 1 PUBLISHes as one stream cut into reads of a given size,
+ * parsed by mqtt-packet's parser (what this client used before codec.ts, and what MQTT.js uses) and by codec.ts.
  */
 const MESSAGES = Number(process.env.LOPHOC_MQTT_CLIENT_BENCH_MESSAGES ?? 200_000);
 const ROUNDS = Number(process.env.LOPHOC_MQTT_CLIENT_BENCH_ROUNDS ?? 3);
@@ -120,6 +123,11 @@ async function round(which: Client, url: string): Promise<Result & { rssMiB: num
 
 export default async function mqttClientBench(): Promise<void> {
   if (ROLE) return;
+  if (process.env.LOPHOC_MQTT_CLIENT_BENCH_DECODE_ONLY !== '1') await subscriberBench();
+  decodeBench();
+}
+
+async function subscriberBench(): Promise<void> {
   process.stdout.write(
     `\nmqtt-client: ${MESSAGES.toLocaleString('en')} QoS 1 messages from Mosquitto to one subscriber, ${ROUNDS} rounds\n`,
   );
@@ -146,4 +154,50 @@ export default async function mqttClientBench(): Promise<void> {
   process.stdout.write(
     `median µs CPU/msg: ours ${median(summary.ours).toFixed(2)}, MQTT.js ${median(summary['mqtt.js']).toFixed(2)} (ratio ${(median(summary.ours) / median(summary['mqtt.js'])).toFixed(2)})\n`,
   );
+}
+
+/** CPU per packet of mqtt-packet's parser and codec.ts's decoder over the same stream of QoS 1 PUBLISHes. */
+function decodeBench(): void {
+  const packets = 200_000;
+  const stream = Buffer.concat(
+    Array.from({ length: packets }, (_, i) =>
+      mqttPacket.generate({
+        cmd: 'publish',
+        topic: `bench/${i % 20}`,
+        payload: PAYLOAD,
+        qos: 1,
+        messageId: (i % 65_535) + 1,
+        retain: false,
+        dup: false,
+      }),
+    ),
+  );
+  process.stdout.write(
+    `\ndecoding ${packets.toLocaleString('en')} QoS 1 PUBLISHes (${stream.length / packets} bytes each), µs CPU per packet, median of 5\n`,
+  );
+  process.stdout.write(`${'read size'.padEnd(12)}${'mqtt-packet'.padStart(12)}${'codec.ts'.padStart(12)}\n`);
+  for (const readSize of [65_536, 1_460, 300]) {
+    const reads: Buffer[] = [];
+    for (let at = 0; at < stream.length; at += readSize) reads.push(stream.subarray(at, at + readSize));
+    const times: Record<'theirs' | 'ours', number[]> = { theirs: [], ours: [] };
+    for (let r = 0; r < 5; r++) {
+      let seen = 0;
+      const parser = mqttPacket.parser({ protocolVersion: 4 });
+      parser.on('packet', () => seen++);
+      let start = process.cpuUsage();
+      for (const read of reads) parser.parse(read);
+      let cpu = process.cpuUsage(start);
+      times.theirs.push((cpu.user + cpu.system) / packets);
+      const decoder = new PacketDecoder(() => seen++);
+      start = process.cpuUsage();
+      for (const read of reads) decoder.push(read);
+      cpu = process.cpuUsage(start);
+      times.ours.push((cpu.user + cpu.system) / packets);
+      if (seen !== 2 * packets) throw new Error(`decode bench: ${seen} packets seen, ${2 * packets} expected`);
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[2]!;
+    process.stdout.write(
+      `${String(readSize).padEnd(12)}${median(times.theirs).toFixed(3).padStart(12)}${median(times.ours).toFixed(3).padStart(12)}\n`,
+    );
+  }
 }
