@@ -255,6 +255,22 @@ describe('wills and keepalive', () => {
     await until('close', () => !client.connected && errors.length > 0);
     expect(errors[0]?.message).toBe('mqtt-client: malformed packet from the server: reserved type 0: a reserved packet type (§2.2.1)');
   });
+
+  it('refuses a packet over maxPacketSize after delivering the ones before it, and closes', async () => {
+    const server = await scriptedServer(async (c) => {
+      await c.next('connect');
+      c.send({ cmd: 'connack', returnCode: 0, sessionPresent: false });
+      c.send({ cmd: 'publish', topic: 'nhỏ', payload: Buffer.from('vừa'), qos: 0, retain: false, dup: false });
+      c.send({ cmd: 'publish', topic: 'lớn', payload: Buffer.alloc(2000), qos: 0, retain: false, dup: false });
+    });
+    cleanups.push(() => server.close());
+    const { client, errors, messages } = await open({ clientId: 'big', maxPacketSize: 1000 }, `mqtt://127.0.0.1:${server.port}`);
+    await until('close', () => !client.connected && errors.length > 0);
+    expect(messages.map((m) => [m.topic, m.payload])).toEqual([['nhỏ', 'vừa']]);
+    expect(errors[0]?.message).toBe(
+      'mqtt-client: malformed packet from the server: PUBLISH: 2010 bytes, over the maximum packet size of 1000 bytes',
+    );
+  });
 });
 
 describe('persistent sessions', () => {
