@@ -394,7 +394,7 @@ export class SqliteStore implements Store {
 
   /**
    * One node's `records` rows, RECORD_ROWS per statement (~0.7 µs a record less than one statement each,
-   * 2026-11-29). A plain INSERT: a duplicate makes SQLite take back the whole statement (ABORT, the transaction goes
+   * 2026-11-29), its site, node and received_at bound once per statement. A plain INSERT: a duplicate makes SQLite take back the whole statement (ABORT, the transaction goes
    * on), and that chunk is done again one row at a time with INSERT OR IGNORE, which tells which rows are new.
    * (RETURNING would name them in one statement, but costs what the multi-row statement saves.)
    */
@@ -404,10 +404,10 @@ export class SqliteStore implements Store {
       const args: (string | number | null)[] = [];
       for (let i = at; i < end; i++) {
         const { seq, kind, device, ts } = entries[i]!;
-        args.push(site, node, seq, kind, device, ts, receivedAt);
+        args.push(seq, kind, device, ts);
       }
       try {
-        this.recordsStatement(end - at).run(args);
+        this.recordsStatement(end - at).run({ site, node, at: receivedAt }, args);
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
         for (let i = at; i < end; i++) {
@@ -425,7 +425,7 @@ export class SqliteStore implements Store {
     let statement = this.recordStatements.get(rows);
     if (!statement) {
       statement = this.db.prepare(
-        `INSERT INTO records (site, node, seq, kind, device, ts, received_at) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        `INSERT INTO records (site, node, seq, kind, device, ts, received_at) VALUES ${Array(rows).fill('(@site, @node, ?, ?, ?, ?, @at)').join(', ')}`,
       );
       this.recordStatements.set(rows, statement);
     }
