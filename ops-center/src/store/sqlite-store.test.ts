@@ -43,4 +43,42 @@ describe('SQLite store', () => {
       await store.close();
     }
   });
+  it('stores each (node, seq) once when a batch holds many nodes with a few records each and duplicates', async () => {
+    // 150 nodes, seqs out of order: seq 2 of each was stored by an earlier batch, seq 1 comes twice (the first wins).
+    const T0 = Date.UTC(2026, 10, 28, 2, 0, 0);
+    const nodes = Array.from({ length: 150 }, (_, i) => `gw-p${String(i).padStart(3, '0')}`);
+    const telemetry = (node: string, seq: number, temperature: number) =>
+      decodeIngested(
+        `lophoc/v1/ttht-cho-lon/${node}/th-1/telemetry`,
+        Buffer.from(JSON.stringify({ v: 1, ts: T0 + seq * 1000, seq, values: { temperature } })),
+      );
+    const value = (n: number, seq: number) => 20 + seq + n / 1000;
+    const store = new SqliteStore(join(dir, 'many-nodes.db'));
+    try {
+      await store.write(
+        nodes.map((node, n) => telemetry(node, 2, value(n, 2))),
+        T0,
+      );
+      const batch = [1, 3, 2].flatMap((seq) => nodes.map((node, n) => telemetry(node, seq, value(n, seq))));
+      batch.push(...nodes.map((node) => telemetry(node, 1, 99)));
+      const first = await store.write(batch, T0 + 5000);
+      expect(first).toMatchObject({ stored: 300, duplicates: 300 });
+      expect([...first.durable.values()].map((d) => [d.node, [...d.seqs].sort((a, b) => a - b)])).toEqual(
+        nodes.map((node) => [node, [1, 1, 2, 3]]),
+      );
+      expect(await store.write(batch, T0 + 6000)).toMatchObject({ stored: 0, duplicates: 600 });
+      expect(await store.gaps()).toEqual([]);
+      for (const [n, node] of nodes.entries()) {
+        const query = { site: 'ttht-cho-lon', node, device: 'th-1', name: 'temperature' };
+        expect(await store.series(query)).toEqual([1, 2, 3].map((seq) => [T0 + seq * 1000, value(n, seq)]));
+        const [minute] = await store.series({ ...query, resolution: '1m' });
+        expect(minute?.[4]).toBe(3);
+      }
+      const latest = await store.latest();
+      expect(latest.map((l) => [l.node, l.value])).toEqual(nodes.map((node, n) => [node, value(n, 3)]));
+      expect((await store.nodes()).map((s) => [s.node, s.lastSeen])).toEqual(nodes.map((node) => [node, T0 + 6000]));
+    } finally {
+      await store.close();
+    }
+  });
 });
