@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningBroker, startBroker } from '@lophoc/broker';
-import { MAX_PAYLOAD_BYTES } from '@lophoc/protocol';
+import { decodeMessage, MAX_PAYLOAD_BYTES } from '@lophoc/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -26,7 +26,11 @@ describe('ops-center ingest and HTTP API on a real broker and SQLite', () => {
     ops = await startOpsCenter({ dataDir: dir, mqttUrl: broker.url, port: 0, log, consoleDir: join(dir, 'no-console') });
     node = await mqtt.connectAsync(broker.url, { clientId: 'ttht-cho-lon.gw-p101' });
     acks = [];
-    node.on('message', (_, payload) => acks.push(JSON.parse(payload.toString())));
+    // Through the protocol's own decoder: the ingest builds ack payloads without it, they must still pass it.
+    node.on('message', (topic, payload) => {
+      const ack = decodeMessage(topic, payload);
+      if (ack.kind === 'ack') acks.push(ack.payload);
+    });
     await node.subscribeAsync(`${base}/ack`, { qos: 1 });
   });
   afterEach(async () => {

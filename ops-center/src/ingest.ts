@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { MqttClient } from '@lophoc/mqtt-client';
-import { encodeMessage, filters, type Message, mergeRanges, ProtocolError } from '@lophoc/protocol';
+import { buildTopic, filters, type Message, mergeRanges, ProtocolError } from '@lophoc/protocol';
 import type { Logger } from 'pino';
 import { decodeIngested } from './ingest/decode.js';
 import type { LatestValue, Store, WriteResult } from './store/store.js';
@@ -34,6 +34,8 @@ export interface IngestStats {
 }
 
 const noop = () => {};
+/** The protocol's bound on the ranges of one `ack` (payloads.ts `ackPayload`); more go in several messages. */
+const MAX_ACK_RANGES = 10_000;
 /** Reconnect delays after a lost or refused connection: 1 s, doubling up to 10 s, back to 1 s once connected. */
 const RECONNECT_FIRST_MS = 1000;
 const RECONNECT_MAX_MS = 10_000;
@@ -85,6 +87,8 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
   private reconnectDelay = RECONNECT_FIRST_MS;
   /** Cancels the pending write of the batch being gathered. */
   private cancelFlush: (() => void) | undefined;
+  /** `ack` topic names per `site/node`: built and checked once per node, not once per batch. */
+  private readonly ackTopics = new Map<string, string>();
   /** Writes run one after another so acks and live updates keep arrival order. */
   private writing: Promise<void> = Promise.resolve();
 
@@ -253,11 +257,27 @@ export class Ingest extends EventEmitter<{ latest: [LatestValue[]]; written: [Wr
     this.client.ack(packetIds);
   }
 
-  /** Acks name seq ranges (DESIGN §3), sent only after the transaction that stored them committed. */
+  /**
+   * Acks name seq ranges (DESIGN §3), sent only after the transaction that stored them committed. The payload is
+   * built here rather than through `encodeMessage`: its zod check cost ~0.2 ms per ack (2026-11-29 profile), and
+   * the parts are known valid — site and node come from a checked topic, ranges from `mergeRanges`.
+   */
   private acknowledge(site: string, node: string, seqs: number[]): void {
-    const message = encodeMessage({ kind: 'ack', site, node }, { v: 1, ts: Date.now(), ranges: mergeRanges(seqs) });
-    // Not sent when the connection is down: the node sends those records again and they are acknowledged then.
-    this.client?.publish(message.topic, message.payload, { qos: 1 }).catch(noop);
-    this.stats.acksSent++;
+    const key = `${site}/${node}`;
+    let topic = this.ackTopics.get(key);
+    if (topic === undefined) {
+      topic = buildTopic({ kind: 'ack', site, node });
+      if (this.ackTopics.size >= 50_000) this.ackTopics.clear();
+      this.ackTopics.set(key, topic);
+    }
+    const ranges = mergeRanges(seqs);
+    const ts = Date.now();
+    for (let at = 0; at < ranges.length; at += MAX_ACK_RANGES) {
+      const part = at === 0 && ranges.length <= MAX_ACK_RANGES ? ranges : ranges.slice(at, at + MAX_ACK_RANGES);
+      const payload = Buffer.from(JSON.stringify({ v: 1, ts, ranges: part }), 'utf8');
+      // Not sent when the connection is down: the node sends those records again and they are acknowledged then.
+      this.client?.publish(topic, payload, { qos: 1 }).catch(noop);
+      this.stats.acksSent++;
+    }
   }
 }
