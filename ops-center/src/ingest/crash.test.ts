@@ -50,7 +50,11 @@ describe('ops-center killed with SIGKILL mid-stream', () => {
     if (!existsSync(file)) return [];
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      return (db.prepare('SELECT seq FROM records WHERE node = ? ORDER BY seq').all('gw-p101') as { seq: number }[]).map((row) => row.seq);
+      const ranges = db.prepare('SELECT first, last FROM seq_ranges WHERE node = ? ORDER BY first').all('gw-p101') as {
+        first: number;
+        last: number;
+      }[];
+      return ranges.flatMap(({ first, last }) => Array.from({ length: last - first + 1 }, (_, i) => first + i));
     } catch {
       return []; // the schema is not created yet
     } finally {

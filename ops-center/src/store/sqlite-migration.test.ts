@@ -20,10 +20,21 @@ const V0_SAMPLES = `
   CREATE INDEX samples_by_series ON samples (site, node, device, name, ts);
 `;
 
+/** `records` as ops-center files had it up to schema version 1 (commit c68a98b), verbatim. */
+const V1_RECORDS = `
+  CREATE TABLE records (
+    site TEXT NOT NULL, node TEXT NOT NULL, seq INTEGER NOT NULL,
+    kind TEXT NOT NULL, device TEXT, ts INTEGER NOT NULL, received_at INTEGER NOT NULL,
+    PRIMARY KEY (site, node, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX records_by_received ON records (received_at);
+`;
+
 /**
  * Turns a file into one as the ops-center wrote it before schema versions: everything else in these files is the
  * same, so the data goes in through the store and `samples` is then rebuilt in the old layout, rows in arrival
- * order (the old rowids), and the version reset to 0.
+ * order (the old rowids), `records` rebuilt with a row per stored seq (from the samples, every record here has
+ * one), and the version reset to 0.
  */
 function downgradeToV0(file: string): void {
   const db = new Database(file);
@@ -34,6 +45,12 @@ function downgradeToV0(file: string): void {
       `INSERT INTO samples (site, node, device, name, ts, value)
        SELECT site, node, device, name, ts, value FROM samples_v1 ORDER BY site, node, device, name, ts, seq`,
     );
+    db.exec(V1_RECORDS);
+    db.exec(
+      `INSERT INTO records (site, node, seq, kind, device, ts, received_at)
+       SELECT DISTINCT site, node, seq, 'telemetry', device, ts, ${T0} FROM samples_v1`,
+    );
+    db.exec('DROP TABLE seq_ranges');
     db.exec('DROP TABLE samples_v1');
     db.pragma('user_version = 0');
   })();
@@ -82,6 +99,7 @@ describe('SQLite schema migration', () => {
     const v0 = new Database(file, { readonly: true });
     expect(v0.pragma('user_version', { simple: true })).toBe(0);
     expect(v0.prepare('SELECT count(*) AS n FROM samples').get()).toEqual({ n: 63 });
+    expect(v0.prepare('SELECT count(*) AS n FROM records').get()).toEqual({ n: 33 });
     v0.close();
 
     store = new SqliteStore(file);
@@ -99,12 +117,19 @@ describe('SQLite schema migration', () => {
     );
     expect(more).toMatchObject({ stored: 1, duplicates: 1 });
     expect((await store.series(queries[0]!)).slice(-3).map(([, value]) => value)).toEqual([31, 32, 33]);
-    expect(await store.prune(T0 + 100_000, 0)).toEqual({ samples: 21, records: 11 });
+    // Records go by range, once all of a range is older (received and timed): gw-p102's seq 1 only; gw-p101's
+    // 1–30 reach T0 + 290 s. (A row per record, before version 2, took gw-p101's 1–10 as well.)
+    expect(await store.prune(T0 + 100_000, 0)).toEqual({ samples: 21, records: 1 });
     expect(await store.series(queries[0]!)).toHaveLength(23);
     await store.close();
 
     const migrated = new Database(file, { readonly: true });
-    expect(migrated.pragma('user_version', { simple: true })).toBe(1);
+    expect(migrated.pragma('user_version', { simple: true })).toBe(2);
+    expect(migrated.prepare('SELECT node, first, last FROM seq_ranges ORDER BY node, first').all()).toEqual([
+      { node: 'gw-p101', first: 1, last: 30 },
+      { node: 'gw-p101', first: 500, last: 502 },
+    ]);
+    expect(migrated.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'records'").all()).toEqual([]);
     const tables = migrated
       .prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'samples'")
       .all();
@@ -136,7 +161,7 @@ describe('SQLite schema migration', () => {
     db.pragma('user_version = 7');
     db.close();
     expect(() => new SqliteStore(file)).toThrow(
-      `ops-center: ${file} has schema version 7, this ops-center knows up to 1; run a newer ops-center`,
+      `ops-center: ${file} has schema version 7, this ops-center knows up to 2; run a newer ops-center`,
     );
   });
 });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeIngested } from '../ingest/decode.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -80,5 +81,51 @@ describe('SQLite store', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('stores each (node, seq) once and shows the gaps a set of stored seqs has, for random batches', async () => {
+    // The seqs live as ranges per node (seq_ranges); a plain set of (node, seq) is the reference: every write's
+    // stored and duplicate counts, and the gaps after it, must be what the set says.
+    const T0 = Date.UTC(2026, 10, 28, 3, 0, 0);
+    const nodes = ['gw-p101', 'gw-p102', 'gw-p103'];
+    const message = fc.record({ node: fc.constantFrom(...nodes), seq: fc.integer({ min: 0, max: 60 }) });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(message, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 6 }), async (batches) => {
+        const store = new SqliteStore(join(dir, `random-${run++}.db`));
+        const stored = new Map(nodes.map((node) => [node, new Set<number>()]));
+        try {
+          for (const batch of batches) {
+            const messages = batch.map(({ node, seq }) =>
+              decodeIngested(
+                `lophoc/v1/ttht-cho-lon/${node}/th-1/telemetry`,
+                Buffer.from(JSON.stringify({ v: 1, ts: T0 + seq * 1000, seq, values: { temperature: seq } })),
+              ),
+            );
+            let fresh = 0;
+            for (const { node, seq } of batch) {
+              const seqs = stored.get(node)!;
+              if (!seqs.has(seq)) fresh++;
+              seqs.add(seq);
+            }
+            expect(await store.write(messages, T0)).toMatchObject({ stored: fresh, duplicates: batch.length - fresh });
+            const gaps = nodes.flatMap((node) => {
+              const seqs = [...stored.get(node)!].sort((a, b) => a - b);
+              return seqs
+                .slice(1)
+                .flatMap((seq, i) => (seq > seqs[i]! + 1 ? [{ site: 'ttht-cho-lon', node, from: seqs[i]! + 1, to: seq - 1 }] : []));
+            });
+            expect(await store.gaps()).toEqual(gaps);
+          }
+          for (const node of nodes) {
+            const series = await store.series({ site: 'ttht-cho-lon', node, device: 'th-1', name: 'temperature' });
+            expect(series.map(([, value]) => value)).toEqual([...stored.get(node)!].sort((a, b) => a - b));
+          }
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -24,8 +24,6 @@ import type {
 } from './store.js';
 import { emptyWriteResult, intakeFromRow, nodeSummary, summarize } from './write-result.js';
 
-/** `records` rows per multi-row statement (7 parameters each). */
-const RECORD_ROWS = 100;
 /** Samples inserted per multi-row statement (SQLite allows 32,766 parameters; 7 per row). */
 const SAMPLE_ROWS = 100;
 const SERIES_ROWS = 8;
@@ -38,9 +36,23 @@ interface SeriesRows {
 
 /**
  * Schema version in `PRAGMA user_version`. 0: a file from before versions (samples in a rowid table with an index
- * on the series); 1: samples keyed by series, ts and seq in a WITHOUT ROWID table (see `migrate`).
+ * on the series); 1: samples keyed by series, ts and seq in a WITHOUT ROWID table; 2: the seqs stored per node as
+ * ranges (`seq_ranges`) instead of a `records` row each (see `migrate`).
  */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+
+/**
+ * The seqs stored per node, as disjoint, non-adjacent inclusive ranges: what "stored once on (node, seq)" and the
+ * gaps are answered from. A node sends its seqs in order, so a batch usually extends the node's last range (one
+ * UPDATE per node per batch) where a row per record cost two B-tree inserts each (`records` and its `received_at`
+ * index, ~3 µs a record in the bench, 2026-11-29). `received_at` is when the range last grew and `ts` the newest
+ * record time in it: the prune drops a range once both are older than the retention.
+ */
+const SEQ_RANGES_TABLE = `CREATE TABLE IF NOT EXISTS seq_ranges (
+    site TEXT NOT NULL, node TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL,
+    received_at INTEGER NOT NULL, ts INTEGER NOT NULL,
+    PRIMARY KEY (site, node, first)
+  ) WITHOUT ROWID;`;
 
 /**
  * One B-tree per sample: the key is what `/api/series` and the prune look up (series, then ts), and the record's
@@ -55,12 +67,7 @@ const SAMPLES_TABLE = `CREATE TABLE IF NOT EXISTS samples (
   ) WITHOUT ROWID;`;
 
 const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS records (
-    site TEXT NOT NULL, node TEXT NOT NULL, seq INTEGER NOT NULL,
-    kind TEXT NOT NULL, device TEXT, ts INTEGER NOT NULL, received_at INTEGER NOT NULL,
-    PRIMARY KEY (site, node, seq)
-  ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS records_by_received ON records (received_at);
+  ${SEQ_RANGES_TABLE}
   ${SAMPLES_TABLE}
   CREATE TABLE IF NOT EXISTS rollup_1m (
     site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL, bucket INTEGER NOT NULL,
@@ -138,16 +145,14 @@ const SCHEMA = `
   );
 `;
 
-/** A record of a batch on its way into `records` (see `write`). */
+/** A record of a batch on its way in (see `write`). */
 interface Claim {
   seq: number;
   ts: number;
-  kind: string;
-  device: string | null;
   message: Message;
   /** The telemetry record, of a message that may hold several. */
   record: TelemetryRecord | undefined;
-  /** Its row in `records` was inserted by this batch. */
+  /** Its seq was new to the node: this batch stores it. */
   fresh: boolean;
 }
 
@@ -201,7 +206,6 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly sql;
   private readonly checkpointer: Checkpointer | undefined;
-  private readonly recordStatements = new Map<number, Database.Statement>();
   private readonly seriesStatements = new Map<number, Database.Statement>();
 
   constructor(file: string) {
@@ -226,10 +230,18 @@ export class SqliteStore implements Store {
            min = min(min, excluded.min), max = max(max, excluded.max)`,
       );
     this.sql = {
-      record: this.db.prepare(
-        'INSERT OR IGNORE INTO records (site, node, seq, kind, device, ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      // The node's ranges that hold or touch [lo, hi]: the one starting at or before lo (if it reaches lo), then
+      // those starting inside; two seeks on the key, however many ranges the node has.
+      rangesNear: this.db.prepare<{ site: string; node: string; lo: number; hi: number }, { first: number; last: number; ts: number }>(
+        `SELECT * FROM (SELECT first, last, ts FROM seq_ranges WHERE site = @site AND node = @node AND first <= @lo
+           ORDER BY first DESC LIMIT 1) WHERE last >= @lo
+         UNION ALL
+         SELECT first, last, ts FROM seq_ranges WHERE site = @site AND node = @node AND first > @lo AND first <= @hi`,
       ),
-      // OR IGNORE: rows are only inserted for records new to `records`, so a (series, ts, seq) already there can
+      rangeInsert: this.db.prepare('INSERT INTO seq_ranges (site, node, first, last, received_at, ts) VALUES (?, ?, ?, ?, ?, ?)'),
+      rangeUpdate: this.db.prepare('UPDATE seq_ranges SET last = ?, received_at = ?, ts = ? WHERE site = ? AND node = ? AND first = ?'),
+      rangeDelete: this.db.prepare('DELETE FROM seq_ranges WHERE site = ? AND node = ? AND first = ?'),
+      // OR IGNORE: rows are only inserted for records whose seq was new to the node, so a (series, ts, seq) already there can
       // only be that same record's reading; a batch must not fail (and come back forever) over it.
       sample: this.db.prepare('INSERT OR IGNORE INTO samples (site, node, device, name, ts, seq, value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       samples: this.db.prepare(
@@ -288,15 +300,7 @@ export class SqliteStore implements Store {
     /** Records of the batch per `site/node`, in arrival order; their rows go in with one statement per RECORD_ROWS. */
     const claims = new Map<string, Claim[]>();
     const ordered: Claim[] = [];
-    const claim = (
-      message: Message,
-      key: string,
-      seq: number,
-      ts: number,
-      kind: string,
-      device: string | null,
-      record?: TelemetryRecord,
-    ) => {
+    const claim = (message: Message, key: string, seq: number, ts: number, record?: TelemetryRecord) => {
       let durable = result.durable.get(key);
       if (!durable) {
         durable = { site: message.topic.site, node: message.topic.node, seqs: [] };
@@ -304,7 +308,7 @@ export class SqliteStore implements Store {
         claims.set(key, []);
       }
       durable.seqs.push(seq); // stored now or before: safe to acknowledge either way
-      const entry: Claim = { seq, ts, kind, device, message, record, fresh: false };
+      const entry: Claim = { seq, ts, message, record, fresh: false };
       claims.get(key)!.push(entry);
       ordered.push(entry);
     };
@@ -321,19 +325,18 @@ export class SqliteStore implements Store {
         }
         switch (message.kind) {
           case 'telemetry': {
-            const { device } = message.topic;
             const { payload } = message;
             if (Array.isArray(payload)) {
-              for (const record of payload) claim(message, key, record.seq, record.ts, 'telemetry', device, record);
-            } else claim(message, key, payload.seq, payload.ts, 'telemetry', device, payload);
+              for (const record of payload) claim(message, key, record.seq, record.ts, record);
+            } else claim(message, key, payload.seq, payload.ts, payload);
             break;
           }
           case 'event':
-            claim(message, key, message.payload.seq, message.payload.ts, 'event', message.topic.device);
+            claim(message, key, message.payload.seq, message.payload.ts);
             break;
           case 'outbox':
             // Stored once on (node, seq) like every record, and once more on the idempotency key inside (DESIGN §3).
-            claim(message, key, message.payload.seq, message.payload.ts, `outbox/${message.topic.outbox}`, null);
+            claim(message, key, message.payload.seq, message.payload.ts);
             break;
           case 'state': {
             const online = message.payload.online ? 1 : 0;
@@ -381,7 +384,7 @@ export class SqliteStore implements Store {
       }
       for (const [key, entries] of claims) {
         const { site, node } = result.durable.get(key)!;
-        this.insertRecords(site, node, entries, receivedAt);
+        this.claimSeqs(site, node, entries, receivedAt);
       }
       for (const entry of ordered) this.storeClaimed(entry, result, series);
       if (result.samples.length) {
@@ -393,46 +396,64 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * One node's `records` rows, RECORD_ROWS per statement (~0.7 µs a record less than one statement each,
-   * 2026-11-29), its site, node and received_at bound once per statement. A plain INSERT: a duplicate makes SQLite take back the whole statement (ABORT, the transaction goes
-   * on), and that chunk is done again one row at a time with INSERT OR IGNORE, which tells which rows are new.
-   * (RETURNING would name them in one statement, but costs what the multi-row statement saves.)
+   * Marks which of one node's claims are new — not in its `seq_ranges`, not earlier in the batch — and merges the
+   * new seqs into the ranges: with seqs in order, one read and one UPDATE per node per batch.
    */
-  private insertRecords(site: string, node: string, entries: Claim[], receivedAt: number): void {
-    for (let at = 0; at < entries.length; at += RECORD_ROWS) {
-      const end = Math.min(at + RECORD_ROWS, entries.length);
-      const args: (string | number | null)[] = [];
-      for (let i = at; i < end; i++) {
-        const { seq, kind, device, ts } = entries[i]!;
-        args.push(seq, kind, device, ts);
-      }
-      try {
-        this.recordsStatement(end - at).run({ site, node, at: receivedAt }, args);
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw error;
-        for (let i = at; i < end; i++) {
-          const { seq, kind, device, ts } = entries[i]!;
-          entries[i]!.fresh = this.sql.record.run(site, node, seq, kind, device, ts, receivedAt).changes === 1;
-        }
-        continue;
-      }
-      for (let i = at; i < end; i++) entries[i]!.fresh = true;
+  private claimSeqs(site: string, node: string, entries: Claim[], receivedAt: number): void {
+    let lo = entries[0]!.seq;
+    let hi = lo;
+    for (const { seq } of entries) {
+      if (seq < lo) lo = seq;
+      else if (seq > hi) hi = seq;
     }
+    const known = this.sql.rangesNear.all({ site, node, lo: lo - 1, hi: hi + 1 }).sort((a, b) => a.first - b.first);
+    const fresh: number[] = [];
+    let newestTs = 0;
+    const taken = entries.length > 1 ? new Set<number>() : undefined;
+    for (const entry of entries) {
+      const { seq } = entry;
+      if (taken?.has(seq) || within(known, seq)) continue;
+      taken?.add(seq);
+      entry.fresh = true;
+      fresh.push(seq);
+      if (entry.ts > newestTs) newestTs = entry.ts;
+    }
+    if (fresh.length === 0) return;
+    fresh.sort((a, b) => a - b);
+    // The new seqs as runs, merged with the known ranges they touch; a merged range keeps the row of a known one
+    // that starts it, the known ranges it swallowed otherwise are deleted.
+    const merged: { first: number; last: number; ts: number }[] = [];
+    let k = 0;
+    const add = (first: number, last: number, ts: number) => {
+      const top = merged.at(-1);
+      if (top && first <= top.last + 1) {
+        if (last > top.last) top.last = last;
+        if (ts > top.ts) top.ts = ts;
+      } else merged.push({ first, last, ts });
+    };
+    for (let i = 0; i < fresh.length; ) {
+      let j = i;
+      while (j + 1 < fresh.length && fresh[j + 1] === fresh[j]! + 1) j++;
+      while (k < known.length && known[k]!.first < fresh[i]!) {
+        add(known[k]!.first, known[k]!.last, known[k]!.ts);
+        k++;
+      }
+      add(fresh[i]!, fresh[j]!, newestTs);
+      i = j + 1;
+    }
+    for (; k < known.length; k++) add(known[k]!.first, known[k]!.last, known[k]!.ts);
+    const byFirst = new Map(known.map((range) => [range.first, range]));
+    for (const range of merged) {
+      const row = byFirst.get(range.first);
+      if (row) {
+        byFirst.delete(range.first);
+        if (row.last !== range.last) this.sql.rangeUpdate.run(range.last, receivedAt, range.ts, site, node, range.first);
+      } else this.sql.rangeInsert.run(site, node, range.first, range.last, receivedAt, range.ts);
+    }
+    for (const first of byFirst.keys()) this.sql.rangeDelete.run(site, node, first);
   }
 
-  /** The multi-row INSERT for this many rows, prepared once (a node's last chunk of a batch is of any size). */
-  private recordsStatement(rows: number): Database.Statement {
-    let statement = this.recordStatements.get(rows);
-    if (!statement) {
-      statement = this.db.prepare(
-        `INSERT INTO records (site, node, seq, kind, device, ts, received_at) VALUES ${Array(rows).fill('(@site, @node, ?, ?, ?, ?, @at)').join(', ')}`,
-      );
-      this.recordStatements.set(rows, statement);
-    }
-    return statement;
-  }
-
-  /** What a record carries, stored once its row in `records` was new. */
+  /** What a record carries, stored once its seq was new to the node. */
   private storeClaimed(entry: Claim, result: WriteResult, series: Map<Message['topic'], Map<string, SeriesRows>>): void {
     if (!entry.fresh) {
       result.duplicates++;
@@ -589,7 +610,7 @@ export class SqliteStore implements Store {
     return this.db
       .prepare<[string | null, string | null, string | null, string | null], SeqGap>(
         `SELECT site, node, seq + 1 AS "from", next - 1 AS "to" FROM (
-           SELECT site, node, seq, LEAD(seq) OVER (PARTITION BY site, node ORDER BY seq) AS next FROM records
+           SELECT site, node, last AS seq, LEAD(first) OVER (PARTITION BY site, node ORDER BY first) AS next FROM seq_ranges
            WHERE (? IS NULL OR site = ?) AND (? IS NULL OR node = ?)
          ) WHERE next > seq + 1 ORDER BY site, node, "from"`,
       )
@@ -605,7 +626,14 @@ export class SqliteStore implements Store {
       const prune = this.db.prepare('DELETE FROM samples WHERE site = ? AND node = ? AND device = ? AND name = ? AND ts < ?');
       let samples = 0;
       for (const s of series.all()) samples += prune.run(s.site, s.node, s.device, s.name, before).changes;
-      const records = this.db.prepare('DELETE FROM records WHERE received_at < ? AND ts < ?').run(before, before).changes;
+      // A range goes once all its records are older than `before` (received and timed); counted in records.
+      const records =
+        this.db
+          .prepare<[number, number], { n: number | null }>(
+            'SELECT sum(last - first + 1) AS n FROM seq_ranges WHERE received_at < ? AND ts < ?',
+          )
+          .get(before, before)!.n ?? 0;
+      this.db.prepare('DELETE FROM seq_ranges WHERE received_at < ? AND ts < ?').run(before, before);
       this.db.prepare('DELETE FROM rollup_1m WHERE bucket < ?').run(minuteRollupsBefore);
       return { samples, records };
     })();
@@ -928,7 +956,8 @@ export class SqliteStore implements Store {
  * Brings a file written by an earlier ops-center to SCHEMA_VERSION, in one transaction (a crash leaves the file as
  * it was). Version 0 → 1: samples move to the WITHOUT ROWID table. Their records' seq is not in the old rows, so
  * each gets its old rowid shifted below zero: unique, in the old order (samples of one ts keep theirs), and never a
- * record's seq (those are ≥ 0), so a migrated row cannot meet a new one.
+ * record's seq (those are ≥ 0), so a migrated row cannot meet a new one. Version 1 → 2: `records` rows become
+ * `seq_ranges`.
  */
 function migrate(db: Database.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -950,8 +979,36 @@ function migrate(db: Database.Database, file: string): void {
       db.exec('DROP TABLE samples'); // its indexes go with it
       db.exec('ALTER TABLE samples_v1 RENAME TO samples');
     }
+    const records = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'").get();
+    if (records) {
+      // Version 1 → 2: each run of consecutive seqs of a node becomes one range (seq minus its rank is constant
+      // along a run), with the newest receipt and record time in it.
+      db.exec(SEQ_RANGES_TABLE);
+      db.exec(
+        `INSERT INTO seq_ranges (site, node, first, last, received_at, ts)
+         SELECT site, node, min(seq), max(seq), max(received_at), max(ts) FROM (
+           SELECT site, node, seq, received_at, ts, seq - ROW_NUMBER() OVER (PARTITION BY site, node ORDER BY seq) AS run
+           FROM records
+         ) GROUP BY site, node, run`,
+      );
+      db.exec('DROP TABLE records'); // and records_by_received
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
+}
+
+/** Whether `seq` lies in one of `ranges` (sorted, disjoint). */
+function within(ranges: readonly { first: number; last: number }[], seq: number): boolean {
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const range = ranges[mid]!;
+    if (seq < range.first) high = mid - 1;
+    else if (seq > range.last) low = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 function commandFromRow(row: CommandRow): CommandRecord {
