@@ -45,6 +45,7 @@ function downgradeToV0(file: string): void {
       `INSERT INTO samples (site, node, device, name, ts, value)
        SELECT site, node, device, name, ts, value FROM samples_v1 ORDER BY site, node, device, name, ts, seq`,
     );
+    db.exec('DROP VIEW records');
     db.exec(V1_RECORDS);
     db.exec(
       `INSERT INTO records (site, node, seq, kind, device, ts, received_at)
@@ -129,22 +130,19 @@ describe('SQLite schema migration', () => {
       { node: 'gw-p101', first: 1, last: 30 },
       { node: 'gw-p101', first: 500, last: 502 },
     ]);
-    expect(migrated.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'records'").all()).toEqual([]);
-    const tables = migrated
-      .prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'samples'")
-      .all();
-    expect(tables.map((t) => t.name)).toEqual(['samples']); // samples_by_series went with the old table
-    expect(tables[0]!.sql).toMatch(/PRIMARY KEY \(site, node, device, name, ts, seq\)\s*\) WITHOUT ROWID/);
-    // Migrated rows have seq below zero (never a record's): old rowid 1..63 → -63..-1, of which the prune took
-    // gw-p101's co2 and temperature before T0 + 100 s (-63..-54, -33..-24) and gw-p102's sample (-1).
-    expect(migrated.prepare('SELECT min(seq) AS low, max(seq) AS high FROM samples WHERE seq < 0').get()).toEqual({ low: -53, high: -2 });
-    expect(migrated.prepare('SELECT count(*) FROM samples WHERE seq < 0').pluck().get()).toBe(42);
-    expect(
-      migrated
-        .prepare("SELECT seq FROM samples WHERE name = 'temperature' AND ts = ? ORDER BY seq")
-        .pluck()
-        .all(T0 + 400_000),
-    ).toEqual([-3, -2, 502]);
+    // `records` is now a view over the ranges (its index went with the table) and lists every stored seq; kind,
+    // device and ts only where a row carries the seq (samples migrated from version 0 do not: theirs is below zero).
+    expect(migrated.prepare("SELECT type, name FROM sqlite_master WHERE tbl_name = 'records'").all()).toEqual([
+      { type: 'view', name: 'records' },
+    ]);
+    const none = { kind: null, device: null, ts: null };
+    expect(migrated.prepare("SELECT seq, kind, device, ts FROM records WHERE node = 'gw-p101' AND seq >= 29 ORDER BY seq").all()).toEqual([
+      { seq: 29, ...none },
+      { seq: 30, ...none },
+      { seq: 500, ...none },
+      { seq: 501, ...none },
+      { seq: 502, kind: 'telemetry', device: 'th-1', ts: T0 + 400_000 },
+    ]);
     migrated.close();
   });
 

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeMessage } from '@lophoc/protocol';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeIngested } from '../ingest/decode.js';
@@ -127,5 +129,44 @@ describe('SQLite store', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('lists every stored seq in the records view, with the kind, device and time of its row', async () => {
+    const T0 = Date.UTC(2026, 10, 28, 4, 0, 0);
+    const msg = (topic: string, payload: unknown) => decodeMessage(topic, Buffer.from(JSON.stringify(payload)));
+    const file = join(dir, 'view.db');
+    const store = new SqliteStore(file);
+    try {
+      await store.write(
+        [
+          msg(
+            'lophoc/v1/ttht-cho-lon/gw-p101/th-1/telemetry',
+            [1, 2, 4].map((seq) => ({ v: 1, ts: T0 + seq, seq, values: { temperature: 20 } })),
+          ),
+          msg('lophoc/v1/ttht-cho-lon/gw-p101/reader-1/event', { v: 1, ts: T0 + 3, seq: 3, type: 'card', data: { card: 'c-9f2a' } }),
+          msg('lophoc/v1/ttht-cho-lon/kiosk-1/outbox/rating', { v: 1, ts: T0 + 9, seq: 7, key: 'rating-0001', data: { stars: 5 } }),
+        ],
+        T0 + 100,
+      );
+    } finally {
+      await store.close();
+    }
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT site, node, seq, kind, device, ts, received_at FROM records ORDER BY node, seq').all()).toEqual([
+        ...[1, 2, 3, 4].map((seq) => ({
+          site: 'ttht-cho-lon',
+          node: 'gw-p101',
+          seq,
+          kind: seq === 3 ? 'event' : 'telemetry',
+          device: seq === 3 ? 'reader-1' : 'th-1',
+          ts: T0 + seq,
+          received_at: T0 + 100,
+        })),
+        { site: 'ttht-cho-lon', node: 'kiosk-1', seq: 7, kind: 'outbox/rating', device: null, ts: T0 + 9, received_at: T0 + 100 },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -66,6 +66,36 @@ const SAMPLES_TABLE = `CREATE TABLE IF NOT EXISTS samples (
     PRIMARY KEY (site, node, device, name, ts, seq)
   ) WITHOUT ROWID;`;
 
+/**
+ * The shape of the `records` table of schema versions 0–1, one row per stored seq, for whoever reads a file by
+ * hand (and the end-to-end tests): kind, device and ts come from the record's sample, event or kiosk row (NULL
+ * when none carries its seq: pruned, a kiosk record stored before under its key, samples migrated from version 0),
+ * `received_at` is its range's.
+ * Unindexed lookups: fine for inspecting a node, not for queries over a whole district's file.
+ */
+const RECORDS_VIEW = `CREATE VIEW IF NOT EXISTS records (site, node, seq, kind, device, ts, received_at) AS
+    WITH RECURSIVE stored (site, node, seq, last, received_at) AS (
+      SELECT site, node, first, last, received_at FROM seq_ranges
+      UNION ALL SELECT site, node, seq + 1, last, received_at FROM stored WHERE seq < last
+    )
+    SELECT r.site, r.node, r.seq,
+      coalesce(
+        (SELECT 'telemetry' FROM samples s WHERE s.site = r.site AND s.node = r.node AND s.seq = r.seq),
+        (SELECT 'event' FROM events e WHERE e.site = r.site AND e.node = r.node AND e.seq = r.seq),
+        (SELECT 'outbox/' || k.kind FROM kiosk_records k WHERE k.site = r.site AND k.node = r.node AND k.seq = r.seq)
+      ),
+      coalesce(
+        (SELECT s.device FROM samples s WHERE s.site = r.site AND s.node = r.node AND s.seq = r.seq),
+        (SELECT e.device FROM events e WHERE e.site = r.site AND e.node = r.node AND e.seq = r.seq)
+      ),
+      coalesce(
+        (SELECT s.ts FROM samples s WHERE s.site = r.site AND s.node = r.node AND s.seq = r.seq),
+        (SELECT e.ts FROM events e WHERE e.site = r.site AND e.node = r.node AND e.seq = r.seq),
+        (SELECT k.ts FROM kiosk_records k WHERE k.site = r.site AND k.node = r.node AND k.seq = r.seq)
+      ),
+      r.received_at
+    FROM stored r;`;
+
 const SCHEMA = `
   ${SEQ_RANGES_TABLE}
   ${SAMPLES_TABLE}
@@ -143,6 +173,7 @@ const SCHEMA = `
     id INTEGER PRIMARY KEY, site TEXT NOT NULL, room TEXT NOT NULL, title TEXT NOT NULL,
     start INTEGER NOT NULL, end INTEGER NOT NULL
   );
+  ${RECORDS_VIEW}
 `;
 
 /** A record of a batch on its way in (see `write`). */
