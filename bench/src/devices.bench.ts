@@ -9,6 +9,7 @@ import { openPtyPair, type PtyPair } from '@lophoc/simulators';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { SerialPort } from 'serialport';
+import { agentUnitFile, nodeFlagsOfUnit } from '../../edge-agent/src/unit-node-flags.js';
 import { buildDaemon } from '../../scripts/src/build-daemons.js';
 import { loggedReady, rssMiB } from './processes.js';
 
@@ -18,7 +19,8 @@ import { loggedReady, rssMiB } from './processes.js';
  * generator processes at RATE lines/s in total; the consumer reads each port, parses the line with a regex and
  * publishes the reading over MQTT at QoS 1 to an aedes broker in its own process; a subscriber counts the readings
  * delivered (the elements of a packed array count one each).
- * - ours: lophoc-agent as production runs it (`edge-agent/bin/lophoc-agent.js run --config FILE`, which runs the
+ * - ours: lophoc-agent as production runs it (`node FLAGS edge-agent/bin/lophoc-agent.js run --config FILE`, FLAGS
+ *   those of the shipped systemd unit's ExecStart; the launcher runs the
  *   esbuild bundle `npm run build` writes; this bench builds it first): SerialLink → LineDecoder → streamed reading
  *   (a line profile reading without a request) → telemetry → SQLite outbox with synchronous=FULL → MQTT, once per
  *   gateway config in VARIANTS: `default` (one reading per message, 20 ms write delay, 10 ms serial read gap),
@@ -28,10 +30,14 @@ import { loggedReady, rssMiB } from './processes.js';
  * - peer: Node-RED 4.1.15 (its own process) with node-red-node-serialport: serial in → function (regex) → mqtt out,
  *   one message per reading.
  * CPU is user+system time of the consumer process (/proc/PID/stat) over the load window; RSS from /proc/PID/status.
+ * Idle RSS is read twice with no lines flowing: 3 s after the consumer is ready ("start-up") and IDLE_S seconds after
+ * ("settled", the target's figure): V8 shrinks a heap left grown by start-up only once its memory reducer has run,
+ * 8 s after the last collection (V8 flag --gc-memory-reducer-start-delay-ms), and a gateway idles for hours.
  * Knobs: LOPHOC_DEVICES_BENCH_RATES=5000 (comma list), LOPHOC_DEVICES_BENCH_PEER=0 (ours only),
  * LOPHOC_DEVICES_BENCH_VARIANTS=default,batched (which of our configs),
  * LOPHOC_DEVICES_BENCH_CPU_PROFILE=DIR (the agent runs with --cpu-prof into DIR), LOPHOC_DEVICES_BENCH_NODE_FLAGS
- * (more node flags for the agent, e.g. `--semi-space-growth-factor=1`).
+ * (node flags for the agent in place of the unit's, e.g. `--semi-space-growth-factor=1`; empty: none),
+ * LOPHOC_DEVICES_BENCH_IDLE_S=20 (when the settled idle RSS is read, seconds after ready; at least 3).
  */
 const PORTS = 10;
 const RATES = (process.env.LOPHOC_DEVICES_BENCH_RATES ?? '1000,5000').split(',').map(Number);
@@ -51,6 +57,11 @@ const RUN_VARIANTS = (process.env.LOPHOC_DEVICES_BENCH_VARIANTS ?? Object.keys(V
 const CPU_PROFILE = process.env.LOPHOC_DEVICES_BENCH_CPU_PROFILE;
 const ROOT = join(import.meta.dirname, '..', '..');
 const WINDOW_MS = 10_000;
+const IDLE_S = Math.max(3, Number(process.env.LOPHOC_DEVICES_BENCH_IDLE_S ?? 20));
+const AGENT_NODE_FLAGS =
+  process.env.LOPHOC_DEVICES_BENCH_NODE_FLAGS !== undefined
+    ? process.env.LOPHOC_DEVICES_BENCH_NODE_FLAGS.split(' ').filter(Boolean)
+    : nodeFlagsOfUnit(await readFile(agentUnitFile, 'utf8'));
 const ROLE = process.env.LOPHOC_DEVICES_BENCH_ROLE;
 const log = pino({ level: 'silent' });
 const TICK = 100; // clock ticks per second of /proc/PID/stat on Linux
@@ -145,6 +156,9 @@ interface Measure {
   systemMs: number;
   /** CPU while idle (no lines), ms per second. */
   idleCpuMsPerS: number;
+  /** 3 s after ready. */
+  startupRssMiB: number;
+  /** IDLE_S after ready: the idle figure. */
   idleRssMiB: number;
   loadRssMiB: number;
 }
@@ -167,10 +181,13 @@ async function measure(
   });
   await counter.subscribeAsync(topic, { qos: 1 });
   const consumer = await startConsumer(pairs.map((pair) => pair.host));
+  const ready = Date.now();
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const idleCpuBefore = await cpuMs(consumer.pid);
-  await new Promise((resolve) => setTimeout(resolve, 2000)); // settle: idle RSS after start-up
+  await new Promise((resolve) => setTimeout(resolve, 2000));
   const idleCpuMsPerS = ((await cpuMs(consumer.pid)) - idleCpuBefore) / 2;
+  const startupRssMiB = await rssMiB(consumer.pid);
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, ready + IDLE_S * 1000 - Date.now())));
   const idleRssMiB = await rssMiB(consumer.pid);
   const loaders = [0, 1].map((i) =>
     forkSelf('load', {
@@ -206,6 +223,7 @@ async function measure(
     userMs,
     systemMs,
     idleCpuMsPerS,
+    startupRssMiB,
     idleRssMiB,
     loadRssMiB,
   };
@@ -246,10 +264,7 @@ async function startOurs(brokerUrl: string, paths: string[], variant: Variant): 
       devices: paths.map((port, i) => ({ id: `s-${i}`, profile: 'bench-line-sensor', port })),
     }),
   );
-  const flags = [
-    ...(CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE] : []),
-    ...(process.env.LOPHOC_DEVICES_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-  ];
+  const flags = [...(CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROFILE] : []), ...AGENT_NODE_FLAGS];
   const child = spawn(process.execPath, [...flags, join(ROOT, 'edge-agent', 'bin', 'lophoc-agent.js'), 'run', '--config', config], {
     env: { ...process.env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -378,6 +393,7 @@ export default async function devicesBench(): Promise<void> {
             userMs: Number.NaN,
             systemMs: Number.NaN,
             idleCpuMsPerS: Number.NaN,
+            startupRssMiB: Number.NaN,
             idleRssMiB: Number.NaN,
             loadRssMiB: Number.NaN,
           };
@@ -388,7 +404,8 @@ export default async function devicesBench(): Promise<void> {
           `${`${rate} lines/s, ${name}`.padEnd(30)}` +
             `${`${m.delivered}/${m.offered}`.padStart(14)}${`${peer.delivered}/${peer.offered}`.padStart(14)}` +
             `${m.cpuUsPerReading.toFixed(0).padStart(10)}${peer.cpuUsPerReading.toFixed(0).padStart(10)}${(m.cpuUsPerReading / peer.cpuUsPerReading).toFixed(2).padStart(8)}` +
-            `${m.idleRssMiB.toFixed(0).padStart(9)}${peer.idleRssMiB.toFixed(0).padStart(9)}${(m.idleRssMiB / peer.idleRssMiB).toFixed(2).padStart(8)}` +
+            `${m.startupRssMiB.toFixed(1).padStart(9)}${peer.startupRssMiB.toFixed(1).padStart(9)}${(m.startupRssMiB / peer.startupRssMiB).toFixed(2).padStart(8)}` +
+            `${m.idleRssMiB.toFixed(1).padStart(9)}${peer.idleRssMiB.toFixed(1).padStart(9)}${(m.idleRssMiB / peer.idleRssMiB).toFixed(2).padStart(8)}` +
             `${m.loadRssMiB.toFixed(0).padStart(9)}${peer.loadRssMiB.toFixed(0).padStart(9)}`,
         );
       }
@@ -397,10 +414,10 @@ export default async function devicesBench(): Promise<void> {
     broker.send('stop');
   }
   process.stdout.write(
-    `\nDevices: serial line → parse → MQTT publish (QoS 1), ${PORTS} ports; ours = lophoc-agent in the configs ${RUN_VARIANTS.map((name) => `${name} ${JSON.stringify(VARIANTS[name])}`).join(', ')}; peer = Node-RED 4.1.15 + node-red-node-serialport (one reading per message)\n`,
+    `\nDevices: serial line → parse → MQTT publish (QoS 1), ${PORTS} ports; ours = lophoc-agent in the configs ${RUN_VARIANTS.map((name) => `${name} ${JSON.stringify(VARIANTS[name])}`).join(', ')}; agent node flags: ${AGENT_NODE_FLAGS.join(' ') || '(none)'}; peer = Node-RED 4.1.15 + node-red-node-serialport (one reading per message); idle RSS 3 s and ${IDLE_S} s after ready\n`,
   );
   process.stdout.write(
-    `${'case'.padEnd(30)}${'ours got'.padStart(14)}${'peer got'.padStart(14)}${'µs/reading'.padStart(10)}${'peer'.padStart(10)}${'ratio'.padStart(8)}${'idle MiB'.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${'load MiB'.padStart(9)}${'peer'.padStart(9)}\n`,
+    `${'case'.padEnd(30)}${'ours got'.padStart(14)}${'peer got'.padStart(14)}${'µs/reading'.padStart(10)}${'peer'.padStart(10)}${'ratio'.padStart(8)}${'3 s MiB'.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${`${IDLE_S} s MiB`.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${'load MiB'.padStart(9)}${'peer'.padStart(9)}\n`,
   );
   for (const row of rows) process.stdout.write(`${row}\n`);
   process.stdout.write('CPU over the load window, user / kernel ms; CPU while idle, ms per s:\n');
