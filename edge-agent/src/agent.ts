@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Profile } from '@lophoc/device-profiles';
 import type { BirthPayload } from '@lophoc/protocol';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import { CardPseudonymiser, loadSiteSecret } from './classroom/card-privacy.js';
 import { createClassroomSink } from './classroom/classroom-sink.js';
 import { parseRoster, type Roster } from './classroom/roster.js';

@@ -1,6 +1,6 @@
 import type { HidKeyboardCodec, ModbusProfile, Profile } from '@lophoc/device-profiles';
 import { isFrameProfile, isLineProfile, isModbusProfile } from '@lophoc/device-profiles/fields';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import type { DeviceInstance } from './config.js';
 import { ConfigError } from './config-error.js';
 import { ModbusPoller } from './devices/modbus-poller.js';

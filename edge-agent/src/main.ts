@@ -1,5 +1,5 @@
 import { createLogger } from '@lophoc/scripts/logger';
-import { runMain } from '@lophoc/scripts/run-main';
+import { runDaemon } from '@lophoc/scripts/run-daemon';
 import { startAgent } from './agent.js';
 import { CardPseudonymiser, loadSiteSecret } from './classroom/card-privacy.js';
 import { EnrolError, enrol } from './cli/enrol.js';
@@ -50,10 +50,15 @@ async function oneShot(run: () => Promise<{ ok: boolean; text: string }>): Promi
 
 switch (command) {
   case 'run':
-    await runMain('lophoc-agent', async ({ log }) => {
-      const { config, profiles } = await validateInHelper({ configFile: configFile() });
-      return startAgent(config!, log, { profiles });
-    });
+    // Our logger, not runMain's pino: the daemon's idle memory (issue #3).
+    await runDaemon(
+      'lophoc-agent',
+      () => createLogger('lophoc-agent'),
+      async ({ log }) => {
+        const { config, profiles } = await validateInHelper({ configFile: configFile() });
+        return startAgent(config!, log, { profiles });
+      },
+    );
     break;
   case 'discover':
     await oneShot(async () => ({ ok: true, text: await runDiscover(rest) }));

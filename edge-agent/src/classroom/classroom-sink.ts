@@ -1,5 +1,5 @@
 import { buildTopic } from '@lophoc/protocol/lite';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import type { DeviceSink } from '../drivers/driver.js';
 import { BatchingWriter, type Pending } from '../uplink/batching-writer.js';
 import { type Outbox, Priority } from '../uplink/outbox.js';

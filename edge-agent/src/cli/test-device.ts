@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import { bindProfiles } from '../agent.js';
 import type { GatewayConfig } from '../config.js';
 import { openDeviceSet } from '../device-set.js';

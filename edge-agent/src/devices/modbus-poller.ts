@@ -1,5 +1,5 @@
 import type { Command, ModbusWrite } from '@lophoc/device-profiles';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import { AvailabilityTracker } from '../drivers/availability.js';
 import { CommandError, type CommandResult, type DeviceDriver, type DeviceSink } from '../drivers/driver.js';
 import { validateParams } from '../drivers/params.js';

@@ -1,6 +1,6 @@
 import type { FrameProfile, FrameReading } from '@lophoc/device-profiles';
 import { hexToBytes, isFrameParse } from '@lophoc/device-profiles/fields';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import { FrameDecoder } from '../codecs/frame-decoder.js';
 import { FieldError, readFrameField } from '../codecs/frame-fields.js';
 import type { ByteLink } from '../transports/link.js';

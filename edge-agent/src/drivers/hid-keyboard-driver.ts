@@ -1,5 +1,5 @@
 import type { HidKeyboardCodec, Profile } from '@lophoc/device-profiles';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import { HidKeyboardDecoder } from '../codecs/hid-keyboard.js';
 import { extractLineValue } from '../codecs/line-parse.js';
 import type { HidLink } from '../transports/hid-source.js';

@@ -1,5 +1,5 @@
 import type { LineProfile, LineReading, PolledLineReading } from '@lophoc/device-profiles';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import { LineDecoder, type LineToken } from '../codecs/line-decoder.js';
 import { extractLineValue, toReadingValue } from '../codecs/line-parse.js';
 import type { ByteLink } from '../transports/link.js';

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 
 /** Class 2 notification bodies and the reading each updates (vectors README, "PJLink": `%2POWR=1`, `%2INPT=31`). */
 const READING_OF: Record<string, string> = { POWR: 'power', INPT: 'input' };

@@ -1,6 +1,6 @@
 import type { CmdPayload, CmdResultPayload } from '@lophoc/protocol';
+import type { Logger } from '@lophoc/scripts/logger';
 import Database from 'better-sqlite3';
-import type { Logger } from 'pino';
 
 /** What the processor needs from a device to run a command; the agent builds it from the device's driver and profile. */
 export interface CommandTarget {

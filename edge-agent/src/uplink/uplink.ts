@@ -10,7 +10,7 @@ import {
   type HealthPayload,
   ProtocolError,
 } from '@lophoc/protocol/lite';
-import type { Logger } from 'pino';
+import type { Logger } from '@lophoc/scripts/logger';
 import { Backoff } from '../transports/backoff.js';
 import type { Outbox, OutboxRecord } from './outbox.js';
 import { RateLimiter } from './rate-limiter.js';
