@@ -7,7 +7,9 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeIngested } from '../ingest/decode.js';
 import { SqliteStore } from './sqlite-store.js';
+import type { LatestValue } from './store.js';
 import { storeContract } from './store-contract.js';
+import { newestPerSeries, rollups } from './write-result.js';
 
 describe('SQLite store', () => {
   let dir: string;
@@ -85,30 +87,39 @@ describe('SQLite store', () => {
     }
   });
 
-  it('stores each (node, seq) once and shows the gaps a set of stored seqs has, for random batches', async () => {
-    // The seqs live as ranges per node (seq_ranges); a plain set of (node, seq) is the reference: every write's
-    // stored and duplicate counts, and the gaps after it, must be what the set says.
-    const T0 = Date.UTC(2026, 10, 28, 3, 0, 0);
+  it('stores each (node, seq) once, shows its gaps and sums its rollups and latest values as a plain model does, for random batches', async () => {
+    // The seqs live as ranges per node (seq_ranges) and the rollups are summed per series of a batch; the model is
+    // a set of (node, seq) and rollups()/newestPerSeries() over the samples stored, in order: every write's stored
+    // and duplicate counts, the gaps after it, the 1-minute and 1-hour rollups and latest values must be what the
+    // model says. Integer values, so sums do not depend on the order of addition.
+    const T0 = Date.UTC(2026, 10, 28, 3, 59, 0);
     const nodes = ['gw-p101', 'gw-p102', 'gw-p103'];
-    const message = fc.record({ node: fc.constantFrom(...nodes), seq: fc.integer({ min: 0, max: 60 }) });
+    const names = ['temperature', 'co2'];
+    const message = fc.record({
+      node: fc.constantFrom(...nodes),
+      seq: fc.integer({ min: 0, max: 60 }),
+      ts: fc.integer({ min: 0, max: 150 }).map((s) => T0 + s * 1000),
+      values: fc.dictionary(fc.constantFrom(...names), fc.integer({ min: -50, max: 5000 }), { minKeys: 1, maxKeys: 2 }),
+    });
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(message, { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 6 }), async (batches) => {
         const store = new SqliteStore(join(dir, `random-${run++}.db`));
         const stored = new Map(nodes.map((node) => [node, new Set<number>()]));
+        const samples: LatestValue[] = [];
         try {
           for (const batch of batches) {
-            const messages = batch.map(({ node, seq }) =>
-              decodeIngested(
-                `lophoc/v1/ttht-cho-lon/${node}/th-1/telemetry`,
-                Buffer.from(JSON.stringify({ v: 1, ts: T0 + seq * 1000, seq, values: { temperature: seq } })),
-              ),
+            const messages = batch.map(({ node, seq, ts, values }) =>
+              decodeIngested(`lophoc/v1/ttht-cho-lon/${node}/th-1/telemetry`, Buffer.from(JSON.stringify({ v: 1, ts, seq, values }))),
             );
             let fresh = 0;
-            for (const { node, seq } of batch) {
+            for (const { node, seq, ts, values } of batch) {
               const seqs = stored.get(node)!;
-              if (!seqs.has(seq)) fresh++;
+              if (seqs.has(seq)) continue;
+              fresh++;
               seqs.add(seq);
+              for (const [name, value] of Object.entries(values))
+                samples.push({ site: 'ttht-cho-lon', node, device: 'th-1', name, value, ts });
             }
             expect(await store.write(messages, T0)).toMatchObject({ stored: fresh, duplicates: batch.length - fresh });
             const gaps = nodes.flatMap((node) => {
@@ -119,9 +130,22 @@ describe('SQLite store', () => {
             });
             expect(await store.gaps()).toEqual(gaps);
           }
-          for (const node of nodes) {
-            const series = await store.series({ site: 'ttht-cho-lon', node, device: 'th-1', name: 'temperature' });
-            expect(series.map(([, value]) => value)).toEqual([...stored.get(node)!].sort((a, b) => a - b));
+          const rows = (values: LatestValue[]) => values.map(({ node, name, ts, value }) => `${node}/${name} ${ts} ${value}`).sort();
+          expect(rows(await store.latest())).toEqual(rows(newestPerSeries(samples)));
+          for (const [resolution, width] of [
+            ['1m', 60_000],
+            ['1h', 3_600_000],
+          ] as const) {
+            const expected = rollups(samples, width);
+            for (const node of nodes) {
+              for (const name of names) {
+                const model = expected
+                  .filter((r) => r.node === node && r.name === name)
+                  .sort((a, b) => a.bucket - b.bucket)
+                  .map((r) => [r.bucket, r.sum / r.count, r.min, r.max, r.count]);
+                expect(await store.series({ site: 'ttht-cho-lon', node, device: 'th-1', name, resolution })).toEqual(model);
+              }
+            }
           }
         } finally {
           await store.close();
@@ -129,6 +153,30 @@ describe('SQLite store', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('sums one series into its rollups and latest value when its messages do not share a topic object', async () => {
+    // decodeMessage (tests, tools) gives each message its own topic object, unlike the ingest's decoder.
+    const T0 = Date.UTC(2026, 10, 28, 5, 0, 0);
+    const store = new SqliteStore(join(dir, 'unshared.db'));
+    try {
+      const result = await store.write(
+        [1, 2, 3].map((seq) =>
+          decodeMessage(
+            'lophoc/v1/ttht-cho-lon/gw-p101/th-1/telemetry',
+            Buffer.from(JSON.stringify({ v: 1, ts: T0 + seq * 1000, seq, values: { temperature: 20 + seq } })),
+          ),
+        ),
+        T0,
+      );
+      expect(result.latest).toEqual([
+        { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature', value: 23, ts: T0 + 3000 },
+      ]);
+      const query = { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature' } as const;
+      expect(await store.series({ ...query, resolution: '1m' })).toEqual([[T0, 22, 21, 23, 3]]);
+    } finally {
+      await store.close();
+    }
   });
 
   it('lists every stored seq in the records view, with the kind, device and time of its row', async () => {

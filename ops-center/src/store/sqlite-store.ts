@@ -22,7 +22,7 @@ import type {
   UserRecord,
   WriteResult,
 } from './store.js';
-import { emptyWriteResult, intakeFromRow, nodeSummary, summarize } from './write-result.js';
+import { emptyWriteResult, intakeFromRow, nodeSummary } from './write-result.js';
 
 /** Samples inserted per multi-row statement (SQLite allows 32,766 parameters; 7 per row). */
 const SAMPLE_ROWS = 100;
@@ -420,7 +420,7 @@ export class SqliteStore implements Store {
       for (const entry of ordered) this.storeClaimed(entry, result, series);
       if (result.samples.length) {
         this.insertSamples(series);
-        this.writeDerived(result);
+        this.writeDerived(result, series);
       }
     })();
     return result;
@@ -565,18 +565,39 @@ export class SqliteStore implements Store {
     return statement;
   }
 
-  /** Rollups and latest values once per series and bucket per batch, not once per sample. */
-  private writeDerived(result: WriteResult): void {
-    const { minute, hour, newest } = summarize(result.samples);
-    for (const [statement, rows] of [
-      [this.sql.rollup1m, minute],
-      [this.sql.rollup1h, hour],
-    ] as const) {
-      for (const r of rows) statement.run(r.site, r.node, r.device, r.name, r.bucket, r.count, r.sum, r.min, r.max);
+  /**
+   * Rollups and latest values once per series and bucket per batch, not once per sample, summed from the batch's
+   * samples as `insertSamples` has them grouped: no key string per sample (`summarize` over `result.samples` built
+   * one, ~0.3 µs a sample in the bench profile, 2026-11-29). Topic objects are shared per topic name by the
+   * ingest's decoder; messages decoded elsewhere may bring one series under several, so series merge by name here.
+   */
+  private writeDerived(result: WriteResult, series: Map<Message['topic'], Map<string, SeriesRows>>): void {
+    const merged = new Map<string, { names: SeriesRows['names']; minutes: Bucket[]; hours: Bucket[]; ts: number; value: number }>();
+    for (const ofTopic of series.values()) {
+      for (const { names, rows } of ofTopic.values()) {
+        const key = `${names.site}/${names.node}/${names.device}/${names.name}`;
+        let sums = merged.get(key);
+        if (!sums) {
+          sums = { names, minutes: [], hours: [], ts: rows[0]!, value: rows[2]! };
+          merged.set(key, sums);
+        }
+        for (let i = 0; i < rows.length; i += 3) {
+          const ts = rows[i]!;
+          const value = rows[i + 2]!;
+          if (ts >= sums.ts) {
+            sums.ts = ts;
+            sums.value = value;
+          }
+          addTo(sums.minutes, ts - (ts % MINUTE), value);
+          addTo(sums.hours, ts - (ts % HOUR), value);
+        }
+      }
     }
-    for (const sample of newest) {
-      const { site, node, device, name, ts, value } = sample;
-      if (this.sql.latest.run(site, node, device, name, ts, value).changes > 0) result.latest.push(sample);
+    for (const { names, minutes, hours, ts, value } of merged.values()) {
+      const { site, node, device, name } = names;
+      for (const r of minutes) this.sql.rollup1m.run(site, node, device, name, r.bucket, r.count, r.sum, r.min, r.max);
+      for (const r of hours) this.sql.rollup1h.run(site, node, device, name, r.bucket, r.count, r.sum, r.min, r.max);
+      if (this.sql.latest.run(site, node, device, name, ts, value).changes > 0) result.latest.push({ site, node, device, name, value, ts });
     }
   }
 
@@ -1026,6 +1047,29 @@ function migrate(db: Database.Database, file: string): void {
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
+}
+
+/** A series' rollup bucket in a batch. */
+interface Bucket {
+  bucket: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** Adds a sample to its bucket; a series has nearly always one bucket per batch, so a list to search. */
+function addTo(buckets: Bucket[], bucket: number, value: number): void {
+  for (let i = buckets.length - 1; i >= 0; i--) {
+    const known = buckets[i]!;
+    if (known.bucket !== bucket) continue;
+    known.count++;
+    known.sum += value;
+    if (value < known.min) known.min = value;
+    if (value > known.max) known.max = value;
+    return;
+  }
+  buckets.push({ bucket, count: 1, sum: value, min: value, max: value });
 }
 
 /** Whether `seq` lies in one of `ranges` (sorted, disjoint). */
