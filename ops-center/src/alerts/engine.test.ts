@@ -174,6 +174,55 @@ describe('alert engine', () => {
     ]);
   });
 
+  it('checks each sample against the rules of its metric only, in rule order, and follows replaced rules', async () => {
+    await engine.setRules(
+      parseRules([
+        { id: 'co2-warn', kind: 'threshold', metric: 'co2', above: 1000 },
+        { id: 'temp-low', kind: 'threshold', metric: 'temperature', below: 16, hysteresis: 1, site: 'ttht-cho-lon' },
+        { id: 'co2-crit', kind: 'threshold', metric: 'co2', above: 1500, severity: 'critical' },
+      ]),
+      T0,
+    );
+    const temperature = (site: string, ts: number, value: number): LatestValue => ({
+      site,
+      node: 'gw-p101',
+      device: 't-1',
+      name: 'temperature',
+      value,
+      ts,
+    });
+    engine.observe([temperature('ttht-cho-lon', T0, 15), co2(T0, 1600), temperature('thcs-khac', T0, 10), co2(T0 + MIN, 900)]);
+    await engine.settled();
+    // Rule by rule, and each rule's samples in order: the second CO2 sample clears co2-warn (no hysteresis).
+    expect(changes.map((c) => [c.type, c.alert.rule, c.alert.target, c.alert.message])).toEqual([
+      ['raised', 'co2-warn', 'ttht-cho-lon/gw-p101/co2-1/co2', 'co2 1600 > 1000'],
+      ['cleared', 'co2-warn', 'ttht-cho-lon/gw-p101/co2-1/co2', 'co2 1600 > 1000'],
+      ['raised', 'temp-low', 'ttht-cho-lon/gw-p101/t-1/temperature', 'temperature 15 < 16'],
+      ['raised', 'co2-crit', 'ttht-cho-lon/gw-p101/co2-1/co2', 'co2 1600 > 1500'],
+      ['cleared', 'co2-crit', 'ttht-cho-lon/gw-p101/co2-1/co2', 'co2 1600 > 1500'],
+    ]);
+    engine.observe([temperature('ttht-cho-lon', T0 + MIN, 16.5)]); // inside the hysteresis band
+    await engine.settled();
+    expect(changes).toHaveLength(5);
+    // Replaced rules: temp-low goes (its alert clears), a CO2 rule no longer fires on temperature samples.
+    await engine.setRules(parseRules([{ id: 'co2-warn', kind: 'threshold', metric: 'co2', above: 2000 }]), T0 + 2 * MIN);
+    engine.observe([co2(T0 + 3 * MIN, 1600), temperature('ttht-cho-lon', T0 + 3 * MIN, 0)]);
+    await engine.settled();
+    expect(changes.slice(5).map((c) => [c.type, c.alert.rule])).toEqual([['cleared', 'temp-low']]);
+  });
+
+  it('hears every node of a batch for the silent rule, nodes interleaved and names shared across sites', async () => {
+    await engine.setRules(parseRules([{ id: 'silent', kind: 'silent', minutes: 10 }]), T0);
+    const reading = (site: string, node: string): LatestValue => ({ site, node, device: 'co2-1', name: 'co2', value: 800, ts: T0 });
+    const gateways = [node({ since: T0 }), node({ node: 'gw-p102', since: T0 }), node({ site: 'thcs-khac', since: T0 })];
+    engine.observe(
+      [reading('ttht-cho-lon', 'gw-p101'), reading('ttht-cho-lon', 'gw-p102'), reading('ttht-cho-lon', 'gw-p101')],
+      T0 + 5 * MIN,
+    );
+    await engine.tick(T0 + 14 * MIN, gateways);
+    expect(changes.map((c) => [c.type, c.alert.target])).toEqual([['raised', 'thcs-khac/gw-p101']]);
+  });
+
   it('remembers raised alerts across a restart, so they clear instead of being raised twice', async () => {
     await engine.setRules(parseRules([{ id: 'co2-high', kind: 'threshold', metric: 'co2', above: 1500 }]), T0);
     engine.observe([co2(T0, 1600)]);

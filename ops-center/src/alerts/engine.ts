@@ -14,6 +14,36 @@ interface Condition {
 
 const MINUTE = 60_000;
 
+type SampleRule = Extract<AlertRule, { kind: 'threshold' | 'lamp-hours' }>;
+
+/** A threshold or lamp-hours rule with what each sample's check needs worked out once, when the rules are set. */
+interface SampleCheck {
+  rule: SampleRule;
+  above: number | undefined;
+  below: number | undefined;
+  /** The value at or past which a raised alert clears (the limit moved back by the hysteresis). */
+  clearAt: number;
+  forMs: number;
+  /** e.g. `> 1500 for 10 min`, the end of the alert's message. */
+  suffix: string;
+}
+
+function sampleCheck(rule: SampleRule): SampleCheck {
+  const threshold = rule.kind === 'threshold';
+  const above = rule.above;
+  const below = threshold ? rule.below : undefined;
+  const hysteresis = threshold ? rule.hysteresis : 0;
+  const forMinutes = threshold ? rule.forMinutes : 0;
+  return {
+    rule,
+    above,
+    below,
+    clearAt: above !== undefined ? above - hysteresis : below! + hysteresis,
+    forMs: forMinutes * MINUTE,
+    suffix: `${above !== undefined ? `> ${above}` : `< ${below}`}${forMinutes ? ` for ${forMinutes} min` : ''}`,
+  };
+}
+
 /**
  * Raises and clears alerts from rules given as data (zigbee2mqtt-style extension: start()/stop()).
  * Thresholds watch every stored sample; offline and backlog rules are checked on each tick. One condition per
@@ -21,9 +51,11 @@ const MINUTE = 60_000;
  */
 export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
   private rules: AlertRule[] = [];
+  /** The threshold and lamp-hours rules by metric, in rule order: a sample looks up only the rules of its name. */
+  private checks = new Map<string, SampleCheck[]>();
   private readonly conditions = new Map<string, Condition>();
-  /** When each `site/node` last had telemetry stored (ops-center clock; device clock for what the store had at start). */
-  private readonly lastTelemetry = new Map<string, number>();
+  /** When each node (site → node) last had telemetry stored (ops-center clock; device clock for what the store had at start). */
+  private readonly lastTelemetry = new Map<string, Map<string, number>>();
   /** Store writes are serialised so a raise is stored before its clear. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -32,8 +64,8 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
   }
 
   async start(): Promise<void> {
-    this.rules = parseRules(await this.options.store.rules());
-    for (const value of await this.options.store.latest()) this.heard(`${value.site}/${value.node}`, value.ts);
+    this.use(parseRules(await this.options.store.rules()));
+    for (const value of await this.options.store.latest()) this.heard(value.site, value.node, value.ts);
     for (const alert of await this.options.store.alerts({ active: true, limit: 100_000 })) {
       this.conditions.set(`${alert.rule}|${alert.target}`, { since: alert.raisedAt, raised: alert, value: alert.value });
     }
@@ -46,7 +78,7 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
   /** Replaces the rules; conditions of removed rules are cleared. */
   async setRules(rules: AlertRule[], now: number): Promise<void> {
     const ids = new Set(rules.map((rule) => rule.id));
-    this.rules = rules;
+    this.use(rules);
     await this.options.store.saveRules(rules);
     for (const [key, condition] of this.conditions) {
       if (ids.has(key.split('|')[0]!)) continue;
@@ -56,32 +88,68 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
     await this.settled();
   }
 
-  private heard(node: string, at: number): void {
-    if (at > (this.lastTelemetry.get(node) ?? 0)) this.lastTelemetry.set(node, at);
+  private use(rules: AlertRule[]): void {
+    this.rules = rules;
+    this.checks = new Map();
+    for (const rule of rules) {
+      if (rule.kind !== 'threshold' && rule.kind !== 'lamp-hours') continue;
+      const checks = this.checks.get(rule.metric);
+      if (checks) checks.push(sampleCheck(rule));
+      else this.checks.set(rule.metric, [sampleCheck(rule)]);
+    }
   }
 
-  /** Every newly stored sample, in order; `receivedAt` is when the batch was stored. */
+  private heard(site: string, node: string, at: number): void {
+    let nodes = this.lastTelemetry.get(site);
+    if (!nodes) {
+      nodes = new Map();
+      this.lastTelemetry.set(site, nodes);
+    }
+    if (at > (nodes.get(node) ?? 0)) nodes.set(node, at);
+  }
+
+  /**
+   * Every newly stored sample, in order; `receivedAt` is when the batch was stored. Called for every batch the
+   * ingest stores, so the usual sample (no rule on its metric, same node as the one before) costs two compares.
+   */
   observe(samples: readonly LatestValue[], receivedAt = Date.now()): void {
-    for (const sample of samples) this.heard(`${sample.site}/${sample.node}`, receivedAt);
+    let site: string | undefined;
+    let node: string | undefined;
+    let checked = false;
+    for (const sample of samples) {
+      if (sample.node !== node || sample.site !== site) {
+        site = sample.site;
+        node = sample.node;
+        this.heard(site, node, receivedAt);
+      }
+      if (!checked && this.checks.has(sample.name)) checked = true;
+    }
+    if (!checked) return;
+    // Rule by rule as before, so alerts of several rules raised by one batch are stored in rule order.
     for (const rule of this.rules) {
       if (rule.kind !== 'threshold' && rule.kind !== 'lamp-hours') continue;
+      const check = this.checks.get(rule.metric)!.find((c) => c.rule === rule)!;
       for (const sample of samples) {
         if (sample.name !== rule.metric || (rule.site && rule.site !== sample.site)) continue;
-        const above = rule.above;
-        const below = rule.kind === 'threshold' ? rule.below : undefined;
-        const hysteresis = rule.kind === 'threshold' ? rule.hysteresis : 0;
-        const forMs = (rule.kind === 'threshold' ? rule.forMinutes : 0) * MINUTE;
-        const breach = above !== undefined ? sample.value > above : sample.value < below!;
-        const back = above !== undefined ? sample.value <= above - hysteresis : sample.value >= below! + hysteresis;
-        const target = `${sample.site}/${sample.node}/${sample.device}/${sample.name}`;
-        const limit = above !== undefined ? `> ${above}` : `< ${below}`;
-        this.step(rule, target, sample.ts, breach, back, forMs, sample.value, {
-          site: sample.site,
-          node: sample.node,
-          device: sample.device,
-          message: `${sample.name} ${sample.value} ${limit}${forMs ? ` for ${rule.kind === 'threshold' ? rule.forMinutes : 0} min` : ''}`,
-        });
+        this.checkSample(check, sample);
       }
+    }
+  }
+
+  private checkSample(check: SampleCheck, sample: LatestValue): void {
+    const { rule, above } = check;
+    const value = sample.value;
+    const breach = above !== undefined ? value > above : value < check.below!;
+    const back = above !== undefined ? value <= check.clearAt : value >= check.clearAt;
+    const key = `${rule.id}|${sample.site}/${sample.node}/${sample.device}/${sample.name}`;
+    const condition = this.advance(key, sample.ts, breach, back, check.forMs, value);
+    if (condition) {
+      this.raise(rule, key, condition, sample.ts, {
+        site: sample.site,
+        node: sample.node,
+        device: sample.device,
+        message: `${sample.name} ${value} ${check.suffix}`,
+      });
     }
   }
 
@@ -138,7 +206,7 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
         for (const node of nodes) {
           if ((rule.site && rule.site !== node.site) || (node.kind ?? 'gateway') !== rule.nodeKind) continue;
           const target = `${node.site}/${node.node}`;
-          const quietSince = Math.max(this.lastTelemetry.get(target) ?? 0, node.since ?? 0);
+          const quietSince = Math.max(this.lastTelemetry.get(node.site)?.get(node.node) ?? 0, node.since ?? 0);
           const quietFor = now - quietSince;
           const silent = node.online && quietFor >= rule.minutes * MINUTE;
           this.step(rule, target, now, silent, !silent, 0, undefined, {
@@ -188,23 +256,45 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
     alert: { site: string; node: string; device?: string; message: string; due?: boolean },
   ): void {
     const key = `${rule.id}|${target}`;
-    const condition = this.conditions.get(key) ?? {};
-    this.conditions.set(key, condition);
+    const condition = this.advance(key, at, breach, back, forMs, value, alert.due);
+    if (condition) this.raise(rule, key, condition, at, alert);
+  }
+
+  /**
+   * Moves the condition under `key` on: clears a raised one that is back, forgets one no longer breached, and
+   * returns the condition when it is now due to be raised. A sample within limits and without a condition costs
+   * no allocation.
+   */
+  private advance(
+    key: string,
+    at: number,
+    breach: boolean,
+    back: boolean,
+    forMs: number,
+    value: number | undefined,
+    due?: boolean,
+  ): Condition | undefined {
+    let condition = this.conditions.get(key);
+    if (!condition) {
+      if (!breach) return undefined;
+      condition = {};
+      this.conditions.set(key, condition);
+    }
     if (value !== undefined) condition.value = value;
     if (condition.raised) {
       if (back) {
         this.conditions.delete(key);
-        this.enqueue(() => this.clear(condition, at));
+        const cleared = condition;
+        this.enqueue(() => this.clear(cleared, at));
       }
-      return;
+      return undefined;
     }
     if (!breach) {
       this.conditions.delete(key);
-      return;
+      return undefined;
     }
     condition.since ??= at;
-    const due = alert.due ?? at - condition.since >= forMs;
-    if (due) this.raise(rule, key, condition, at, alert);
+    return (due ?? at - condition.since >= forMs) ? condition : undefined;
   }
 
   private raise(
