@@ -30,6 +30,41 @@ const V1_RECORDS = `
   CREATE INDEX records_by_received ON records (received_at);
 `;
 
+/** `samples` as ops-center files had it in schema versions 1 and 2 (commit 8c67a56), verbatim. */
+const V2_SAMPLES = `CREATE TABLE IF NOT EXISTS samples (
+    site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
+    ts INTEGER NOT NULL, seq INTEGER NOT NULL, value REAL NOT NULL,
+    PRIMARY KEY (site, node, device, name, ts, seq)
+  ) WITHOUT ROWID;`;
+
+/**
+ * Turns a file into one in the version 2 layout: `samples` a table keyed by the series' four names, filled from
+ * the version 3 view, `series` and `points` gone, the `records` view (which reads samples) made again as version 2
+ * had it.
+ */
+function downgradeToV2(file: string): void {
+  const db = new Database(file);
+  db.transaction(() => {
+    const recordsView = db
+      .prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'view' AND name = 'records'")
+      .get()!.sql;
+    db.exec('DROP VIEW records');
+    db.exec('ALTER TABLE points RENAME TO points_v3');
+    db.exec('ALTER TABLE series RENAME TO series_v3');
+    db.exec('DROP VIEW samples');
+    db.exec(V2_SAMPLES);
+    db.exec(
+      `INSERT INTO samples (site, node, device, name, ts, seq, value)
+       SELECT s.site, s.node, s.device, s.name, p.ts, p.seq, p.value FROM points_v3 p JOIN series_v3 s ON s.id = p.series`,
+    );
+    db.exec('DROP TABLE points_v3');
+    db.exec('DROP TABLE series_v3');
+    db.exec(recordsView);
+    db.pragma('user_version = 2');
+  })();
+  db.close();
+}
+
 /**
  * Turns a file into one as the ops-center wrote it before schema versions: everything else in these files is the
  * same, so the data goes in through the store and `samples` is then rebuilt in the old layout, rows in arrival
@@ -37,6 +72,7 @@ const V1_RECORDS = `
  * one), and the version reset to 0.
  */
 function downgradeToV0(file: string): void {
+  downgradeToV2(file);
   const db = new Database(file);
   db.transaction(() => {
     db.exec('ALTER TABLE samples RENAME TO samples_v1');
@@ -125,7 +161,7 @@ describe('SQLite schema migration', () => {
     await store.close();
 
     const migrated = new Database(file, { readonly: true });
-    expect(migrated.pragma('user_version', { simple: true })).toBe(2);
+    expect(migrated.pragma('user_version', { simple: true })).toBe(3);
     expect(migrated.prepare('SELECT node, first, last FROM seq_ranges ORDER BY node, first').all()).toEqual([
       { node: 'gw-p101', first: 1, last: 30 },
       { node: 'gw-p101', first: 500, last: 502 },
@@ -146,6 +182,66 @@ describe('SQLite schema migration', () => {
     migrated.close();
   });
 
+  it('moves samples of a version 2 file under series ids in one step; series, rollups, gaps, prune and the views answer the same', async () => {
+    const file = join(dir, 'ops.db');
+    let store = new SqliteStore(file);
+    await store.write(
+      Array.from({ length: 20 }, (_, i) => telemetry(i + 1, T0 + i * 10_000, { temperature: 25 + i / 10, co2: 400 + i })),
+      T0,
+    );
+    await store.write([telemetry(40, T0 + 300_000, { temperature: 30 }), telemetry(1, T0, { temperature: 19 }, 'gw-p102')], T0 + 1);
+    const before = await Promise.all(queries.map((q) => store.series(q)));
+    const latest = await store.latest();
+    const gaps = await store.gaps();
+    await store.close();
+    const read = (db: Database.Database) => ({
+      samples: db.prepare('SELECT * FROM samples ORDER BY site, node, device, name, ts, seq').all(),
+      records: db.prepare('SELECT * FROM records ORDER BY site, node, seq').all(),
+    });
+    let db = new Database(file, { readonly: true });
+    const views = read(db);
+    db.close();
+    expect(views.samples).toHaveLength(42);
+    expect(views.records).toHaveLength(22);
+    downgradeToV2(file);
+
+    db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.prepare("SELECT type, name FROM sqlite_master WHERE name IN ('samples', 'series', 'points') ORDER BY name").all()).toEqual([
+      { type: 'table', name: 'samples' },
+    ]);
+    expect(read(db)).toEqual(views);
+    db.close();
+
+    store = new SqliteStore(file);
+    expect(await Promise.all(queries.map((q) => store.series(q)))).toEqual(before);
+    expect(await store.latest()).toEqual(latest);
+    expect(await store.gaps()).toEqual(gaps);
+    // New samples of a migrated series go under its id; a duplicate is still refused.
+    expect(
+      await store.write([telemetry(41, T0 + 310_000, { temperature: 31 }), telemetry(40, T0 + 300_000, { temperature: 0 })], T0 + 2),
+    ).toMatchObject({
+      stored: 1,
+      duplicates: 1,
+    });
+    expect((await store.series(queries[0]!)).slice(-2)).toEqual([
+      [T0 + 300_000, 30],
+      [T0 + 310_000, 31],
+    ]);
+    expect(await store.prune(T0 + 100_000, 0)).toEqual({ samples: 21, records: 1 });
+    await store.close();
+
+    db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.prepare('SELECT site, node, device, name FROM series ORDER BY id').all()).toEqual([
+      { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'co2' },
+      { site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature' },
+      { site: 'ttht-cho-lon', node: 'gw-p102', device: 'th-1', name: 'temperature' },
+    ]);
+    expect(db.prepare("SELECT count(*) AS n FROM samples WHERE node = 'gw-p101' AND name = 'temperature'").get()).toEqual({ n: 12 });
+    db.close();
+  });
+
   it('opens a file of the current version as it is, and refuses one written by a newer ops-center', async () => {
     const file = join(dir, 'ops.db');
     let store = new SqliteStore(file);
@@ -159,7 +255,7 @@ describe('SQLite schema migration', () => {
     db.pragma('user_version = 7');
     db.close();
     expect(() => new SqliteStore(file)).toThrow(
-      `ops-center: ${file} has schema version 7, this ops-center knows up to 2; run a newer ops-center`,
+      `ops-center: ${file} has schema version 7, this ops-center knows up to 3; run a newer ops-center`,
     );
   });
 });

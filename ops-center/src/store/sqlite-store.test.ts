@@ -21,6 +21,27 @@ describe('SQLite store', () => {
   });
   storeContract(async () => new SqliteStore(join(dir, `ops-${Math.random()}.db`)));
 
+  it('forgets the series id of a batch that rolled back, so the series is made again by the next batch', async () => {
+    const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
+    const telemetry = (seq: number, value: number) =>
+      decodeMessage(
+        `lophoc/v1/ttht-cho-lon/gw-p101/th-1/telemetry`,
+        Buffer.from(JSON.stringify({ v: 1, ts: T0 + seq, seq, values: { co2: value } })),
+      );
+    const store = new SqliteStore(join(dir, 'rollback.db'));
+    try {
+      // A value SQLite cannot keep (NaN binds as NULL) fails the batch after the new series got its row.
+      const broken = telemetry(1, 0);
+      if (broken.kind !== 'telemetry' || Array.isArray(broken.payload)) throw new Error('expected one telemetry record');
+      broken.payload.values.co2 = Number.NaN;
+      await expect(store.write([broken], T0)).rejects.toThrow(/NOT NULL constraint failed/);
+      expect(await store.write([telemetry(1, 410)], T0)).toMatchObject({ stored: 1 });
+      expect(await store.series({ site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'co2' })).toEqual([[T0 + 1, 410]]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('stores every sample once when a batch holds long and short series of messages decoded by the ingest', async () => {
     // decodeIngested shares one topic object per topic name, which the store groups series by: gw-p101's 230
     // temperatures go in with statements of their own (100, 100, 30 rows), gw-p102's 3 with the other samples.

@@ -24,7 +24,7 @@ import type {
 } from './store.js';
 import { emptyWriteResult, intakeFromRow, nodeSummary } from './write-result.js';
 
-/** Samples inserted per multi-row statement (SQLite allows 32,766 parameters; 7 per row). */
+/** Samples inserted per multi-row statement (SQLite allows 32,766 parameters; 4 per row). */
 const SAMPLE_ROWS = 100;
 const SERIES_ROWS = 8;
 
@@ -37,9 +37,10 @@ interface SeriesRows {
 /**
  * Schema version in `PRAGMA user_version`. 0: a file from before versions (samples in a rowid table with an index
  * on the series); 1: samples keyed by series, ts and seq in a WITHOUT ROWID table; 2: the seqs stored per node as
- * ranges (`seq_ranges`) instead of a `records` row each (see `migrate`).
+ * ranges (`seq_ranges`) instead of a `records` row each; 3: samples keyed by a series id (`series`, `points`)
+ instead of the series' four names (see `migrate`).
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * The seqs stored per node, as disjoint, non-adjacent inclusive ranges: what "stored once on (node, seq)" and the
@@ -54,17 +55,34 @@ const SEQ_RANGES_TABLE = `CREATE TABLE IF NOT EXISTS seq_ranges (
     PRIMARY KEY (site, node, first)
   ) WITHOUT ROWID;`;
 
-/**
- * One B-tree per sample: the key is what `/api/series` and the prune look up (series, then ts), and the record's
- * seq keeps two records of a series with the same ts apart. A rowid table with an index on the series cost a
- * second B-tree insert per sample. No index on ts alone: every sample would pay for it (~1 µs, 2026-11-29) for
- * the sake of the hourly prune, which goes series by series instead.
- */
+/** `samples` as schema versions 1–2 had it: the series' four names in every row's key (see `POINTS_TABLE`). */
 const SAMPLES_TABLE = `CREATE TABLE IF NOT EXISTS samples (
     site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
     ts INTEGER NOT NULL, seq INTEGER NOT NULL, value REAL NOT NULL,
     PRIMARY KEY (site, node, device, name, ts, seq)
   ) WITHOUT ROWID;`;
+
+/** A series once: the id its samples are keyed by. Never deleted (like `latest`), so an id is never reused. */
+const SERIES_TABLE = `CREATE TABLE IF NOT EXISTS series (
+    id INTEGER PRIMARY KEY, site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
+    UNIQUE (site, node, device, name)
+  );`;
+
+/**
+ * One B-tree per sample: the key is what `/api/series` and the prune look up (series, then ts), and the record's
+ * seq keeps two records of a series with the same ts apart. A rowid table with an index on the series cost a
+ * second B-tree insert per sample; the series' four names in the key (versions 1–2) ~0.6 µs a sample more than
+ * its id (store.write alone, 2026-11-29). No index on ts alone: every sample would pay for it (~1 µs) for the sake
+ * of the hourly prune, which goes series by series instead.
+ */
+const POINTS_TABLE = `CREATE TABLE IF NOT EXISTS points (
+    series INTEGER NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL, value REAL NOT NULL,
+    PRIMARY KEY (series, ts, seq)
+  ) WITHOUT ROWID;`;
+
+/** The samples with their names, as the `samples` table of versions 1–2 had them, for whoever reads the file. */
+const SAMPLES_VIEW = `CREATE VIEW IF NOT EXISTS samples (site, node, device, name, ts, seq, value) AS
+    SELECT s.site, s.node, s.device, s.name, p.ts, p.seq, p.value FROM points p JOIN series s ON s.id = p.series;`;
 
 /**
  * The shape of the `records` table of schema versions 0–1, one row per stored seq, for whoever reads a file by
@@ -98,7 +116,9 @@ const RECORDS_VIEW = `CREATE VIEW IF NOT EXISTS records (site, node, seq, kind, 
 
 const SCHEMA = `
   ${SEQ_RANGES_TABLE}
-  ${SAMPLES_TABLE}
+  ${SERIES_TABLE}
+  ${POINTS_TABLE}
+  ${SAMPLES_VIEW}
   CREATE TABLE IF NOT EXISTS rollup_1m (
     site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL, bucket INTEGER NOT NULL,
     count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
@@ -238,6 +258,10 @@ export class SqliteStore implements Store {
   private readonly sql;
   private readonly checkpointer: Checkpointer | undefined;
   private readonly seriesStatements = new Map<number, Database.Statement>();
+  /** Series id by `site\0node\0device\0name`, of series in the file (committed). */
+  private readonly seriesIds = new Map<string, number>();
+  /** Keys added to `seriesIds` by the batch being written: forgotten if it rolls back. */
+  private readonly newSeries: string[] = [];
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -274,10 +298,14 @@ export class SqliteStore implements Store {
       rangeDelete: this.db.prepare('DELETE FROM seq_ranges WHERE site = ? AND node = ? AND first = ?'),
       // OR IGNORE: rows are only inserted for records whose seq was new to the node, so a (series, ts, seq) already there can
       // only be that same record's reading; a batch must not fail (and come back forever) over it.
-      sample: this.db.prepare('INSERT OR IGNORE INTO samples (site, node, device, name, ts, seq, value) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      sample: this.db.prepare('INSERT OR IGNORE INTO points (series, ts, seq, value) VALUES (?, ?, ?, ?)'),
       samples: this.db.prepare(
-        `INSERT OR IGNORE INTO samples (site, node, device, name, ts, seq, value) VALUES ${Array(SAMPLE_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        `INSERT OR IGNORE INTO points (series, ts, seq, value) VALUES ${Array(SAMPLE_ROWS).fill('(?, ?, ?, ?)').join(', ')}`,
       ),
+      seriesId: this.db.prepare<[string, string, string, string], { id: number }>(
+        'SELECT id FROM series WHERE site = ? AND node = ? AND device = ? AND name = ?',
+      ),
+      seriesInsert: this.db.prepare('INSERT INTO series (site, node, device, name) VALUES (?, ?, ?, ?)'),
       rollup1m: rollup('rollup_1m'),
       rollup1h: rollup('rollup_1h'),
       latest: this.db.prepare(
@@ -305,8 +333,8 @@ export class SqliteStore implements Store {
         'SELECT site, node, device, name, value, ts FROM latest ORDER BY site, node, device, name',
       ),
       series: this.db.prepare<[string, string, string, string, number, number, number], { ts: number; value: number }>(
-        `SELECT ts, value FROM samples WHERE site = ? AND node = ? AND device = ? AND name = ? AND ts BETWEEN ? AND ?
-         ORDER BY ts DESC LIMIT ?`,
+        `SELECT ts, value FROM points WHERE series = (SELECT id FROM series WHERE site = ? AND node = ? AND device = ? AND name = ?)
+           AND ts BETWEEN ? AND ? ORDER BY ts DESC LIMIT ?`,
       ),
       rollupSeries: (table: 'rollup_1m' | 'rollup_1h') =>
         this.db.prepare<
@@ -346,83 +374,89 @@ export class SqliteStore implements Store {
     const seen = new Set<string>();
     /** The batch's new samples per series, for `insertSamples`. */
     const series = new Map<Message['topic'], Map<string, SeriesRows>>();
-    this.db.transaction(() => {
-      for (const message of messages) {
-        const { site, node } = message.topic;
-        const key = `${site}/${node}`;
-        if (!seen.has(key)) {
-          seen.add(key);
-          this.sql.seen.run(site, node, receivedAt); // before state/birth, which update the row
+    this.newSeries.length = 0;
+    try {
+      this.db.transaction(() => {
+        for (const message of messages) {
+          const { site, node } = message.topic;
+          const key = `${site}/${node}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            this.sql.seen.run(site, node, receivedAt); // before state/birth, which update the row
+          }
+          switch (message.kind) {
+            case 'telemetry': {
+              const { payload } = message;
+              if (Array.isArray(payload)) {
+                for (const record of payload) claim(message, key, record.seq, record.ts, record);
+              } else claim(message, key, payload.seq, payload.ts, payload);
+              break;
+            }
+            case 'event':
+              claim(message, key, message.payload.seq, message.payload.ts);
+              break;
+            case 'outbox':
+              // Stored once on (node, seq) like every record, and once more on the idempotency key inside (DESIGN §3).
+              claim(message, key, message.payload.seq, message.payload.ts);
+              break;
+            case 'state': {
+              const online = message.payload.online ? 1 : 0;
+              this.sql.state.run(online, message.payload.ts, online, message.payload.version, site, node);
+              if (message.payload.online) result.cameOnline.push({ site, node });
+              result.fleetChanged = true;
+              break;
+            }
+            case 'birth':
+              this.sql.birth.run(JSON.stringify(message.payload), site, node);
+              result.fleetChanged = true;
+              break;
+            case 'health':
+              this.sql.health.run(message.payload.outboxDepth, site, node);
+              break;
+            case 'availability': {
+              const availability = message.payload;
+              this.sql.availability.run(
+                site,
+                node,
+                message.topic.device,
+                availability.online ? 1 : 0,
+                availability.reason ?? null,
+                availability.ts,
+              );
+              result.fleetChanged = true;
+              break;
+            }
+            case 'cmd-result': {
+              const { id, ok, result: value, error, ts } = message.payload;
+              result.commandResults.push({
+                site,
+                node,
+                id,
+                ok,
+                ts,
+                ...(value !== undefined ? { result: value } : {}),
+                ...(error ? { error } : {}),
+              });
+              break;
+            }
+            default:
+              break; // cmd and ack are what the ops-center itself publishes
+          }
         }
-        switch (message.kind) {
-          case 'telemetry': {
-            const { payload } = message;
-            if (Array.isArray(payload)) {
-              for (const record of payload) claim(message, key, record.seq, record.ts, record);
-            } else claim(message, key, payload.seq, payload.ts, payload);
-            break;
-          }
-          case 'event':
-            claim(message, key, message.payload.seq, message.payload.ts);
-            break;
-          case 'outbox':
-            // Stored once on (node, seq) like every record, and once more on the idempotency key inside (DESIGN §3).
-            claim(message, key, message.payload.seq, message.payload.ts);
-            break;
-          case 'state': {
-            const online = message.payload.online ? 1 : 0;
-            this.sql.state.run(online, message.payload.ts, online, message.payload.version, site, node);
-            if (message.payload.online) result.cameOnline.push({ site, node });
-            result.fleetChanged = true;
-            break;
-          }
-          case 'birth':
-            this.sql.birth.run(JSON.stringify(message.payload), site, node);
-            result.fleetChanged = true;
-            break;
-          case 'health':
-            this.sql.health.run(message.payload.outboxDepth, site, node);
-            break;
-          case 'availability': {
-            const availability = message.payload;
-            this.sql.availability.run(
-              site,
-              node,
-              message.topic.device,
-              availability.online ? 1 : 0,
-              availability.reason ?? null,
-              availability.ts,
-            );
-            result.fleetChanged = true;
-            break;
-          }
-          case 'cmd-result': {
-            const { id, ok, result: value, error, ts } = message.payload;
-            result.commandResults.push({
-              site,
-              node,
-              id,
-              ok,
-              ts,
-              ...(value !== undefined ? { result: value } : {}),
-              ...(error ? { error } : {}),
-            });
-            break;
-          }
-          default:
-            break; // cmd and ack are what the ops-center itself publishes
+        for (const [key, entries] of claims) {
+          const { site, node } = result.durable.get(key)!;
+          this.claimSeqs(site, node, entries, receivedAt);
         }
-      }
-      for (const [key, entries] of claims) {
-        const { site, node } = result.durable.get(key)!;
-        this.claimSeqs(site, node, entries, receivedAt);
-      }
-      for (const entry of ordered) this.storeClaimed(entry, result, series);
-      if (result.samples.length) {
-        this.insertSamples(series);
-        this.writeDerived(result, series);
-      }
-    })();
+        for (const entry of ordered) this.storeClaimed(entry, result, series);
+        if (result.samples.length) {
+          this.insertSamples(series);
+          this.writeDerived(result, series);
+        }
+      })();
+    } catch (error) {
+      for (const key of this.newSeries) this.seriesIds.delete(key);
+      throw error;
+    }
     return result;
   }
 
@@ -529,15 +563,15 @@ export class SqliteStore implements Store {
    * once rather than on every row; the samples of the others go in together, seven values a row.
    */
   private insertSamples(series: Map<Message['topic'], Map<string, SeriesRows>>): void {
-    let mixed: (string | number)[] = [];
+    let mixed: number[] = [];
     for (const ofTopic of series.values()) {
       for (const { names, rows } of ofTopic.values()) {
         const count = rows.length / 3;
+        const id = this.seriesId(names);
         if (count < SERIES_ROWS) {
-          const { site, node, device, name } = names;
           for (let i = 0; i < rows.length; i += 3) {
-            mixed.push(site, node, device, name, rows[i]!, rows[i + 1]!, rows[i + 2]!);
-            if (mixed.length === SAMPLE_ROWS * 7) {
+            mixed.push(id, rows[i]!, rows[i + 1]!, rows[i + 2]!);
+            if (mixed.length === SAMPLE_ROWS * 4) {
               this.sql.samples.run(mixed);
               mixed = [];
             }
@@ -546,11 +580,25 @@ export class SqliteStore implements Store {
         }
         for (let at = 0; at < count; at += SAMPLE_ROWS) {
           const end = Math.min(at + SAMPLE_ROWS, count);
-          this.seriesStatement(end - at).run(names, at === 0 && end === count ? rows : rows.slice(at * 3, end * 3));
+          this.seriesStatement(end - at).run({ series: id }, at === 0 && end === count ? rows : rows.slice(at * 3, end * 3));
         }
       }
     }
-    for (let at = 0; at < mixed.length; at += 7) this.sql.sample.run(mixed.slice(at, at + 7));
+    for (let at = 0; at < mixed.length; at += 4) this.sql.sample.run(mixed.slice(at, at + 4));
+  }
+
+  /** The series' id, from memory after its first batch; a new series gets its row in this batch's transaction. */
+  private seriesId(names: SeriesRows['names']): number {
+    const { site, node, device, name } = names;
+    const key = `${site}\0${node}\0${device}\0${name}`;
+    let id = this.seriesIds.get(key);
+    if (id === undefined) {
+      id =
+        this.sql.seriesId.get(site, node, device, name)?.id ?? Number(this.sql.seriesInsert.run(site, node, device, name).lastInsertRowid);
+      this.seriesIds.set(key, id);
+      this.newSeries.push(key);
+    }
+    return id;
   }
 
   /** The multi-row INSERT of one series' samples for this many rows, prepared once. */
@@ -558,7 +606,7 @@ export class SqliteStore implements Store {
     let statement = this.seriesStatements.get(rows);
     if (!statement) {
       statement = this.db.prepare(
-        `INSERT OR IGNORE INTO samples (site, node, device, name, ts, seq, value) VALUES ${Array(rows).fill('(@site, @node, @device, @name, ?, ?, ?)').join(', ')}`,
+        `INSERT OR IGNORE INTO points (series, ts, seq, value) VALUES ${Array(rows).fill('(@series, ?, ?, ?)').join(', ')}`,
       );
       this.seriesStatements.set(rows, statement);
     }
@@ -671,13 +719,10 @@ export class SqliteStore implements Store {
 
   async prune(before: number, minuteRollupsBefore: number): Promise<{ samples: number; records: number }> {
     return this.db.transaction(() => {
-      // Every series that has samples has its row in `latest` (written with them, never deleted).
-      const series = this.db.prepare<[], { site: string; node: string; device: string; name: string }>(
-        'SELECT site, node, device, name FROM latest',
-      );
-      const prune = this.db.prepare('DELETE FROM samples WHERE site = ? AND node = ? AND device = ? AND name = ? AND ts < ?');
+      const series = this.db.prepare<[], { id: number }>('SELECT id FROM series');
+      const prune = this.db.prepare('DELETE FROM points WHERE series = ? AND ts < ?');
       let samples = 0;
-      for (const s of series.all()) samples += prune.run(s.site, s.node, s.device, s.name, before).changes;
+      for (const s of series.all()) samples += prune.run(s.id, before).changes;
       // A range goes once all its records are older than `before` (received and timed); counted in records.
       const records =
         this.db
@@ -1009,7 +1054,8 @@ export class SqliteStore implements Store {
  * it was). Version 0 → 1: samples move to the WITHOUT ROWID table. Their records' seq is not in the old rows, so
  * each gets its old rowid shifted below zero: unique, in the old order (samples of one ts keep theirs), and never a
  * record's seq (those are ≥ 0), so a migrated row cannot meet a new one. Version 1 → 2: `records` rows become
- * `seq_ranges`.
+ * `seq_ranges`. Version 2 → 3: each series of `samples` gets its `series` row, its samples go to `points` under
+ * its id, and `samples` becomes a view.
  */
 function migrate(db: Database.Database, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
@@ -1044,6 +1090,21 @@ function migrate(db: Database.Database, file: string): void {
          ) GROUP BY site, node, run`,
       );
       db.exec('DROP TABLE records'); // and records_by_received
+    }
+    if (samples) {
+      // Version 2 → 3 (and on from 0 or 1, whose samples are in the version 2 table by now). The records view reads
+      // samples, so it goes first; SCHEMA makes both views again.
+      db.exec('DROP VIEW IF EXISTS records');
+      db.exec(SERIES_TABLE);
+      db.exec(POINTS_TABLE);
+      db.exec('INSERT INTO series (site, node, device, name) SELECT DISTINCT site, node, device, name FROM samples ORDER BY 1, 2, 3, 4');
+      db.exec(
+        `INSERT INTO points (series, ts, seq, value)
+         SELECT s.id, p.ts, p.seq, p.value FROM samples p
+           JOIN series s ON s.site = p.site AND s.node = p.node AND s.device = p.device AND s.name = p.name
+         ORDER BY s.id, p.ts, p.seq`,
+      );
+      db.exec('DROP TABLE samples');
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   })();
