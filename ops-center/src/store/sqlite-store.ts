@@ -207,16 +207,6 @@ interface Claim {
   fresh: boolean;
 }
 
-/** A node of a batch being written. */
-interface BatchNode {
-  key: string;
-  site: string;
-  node: string;
-  claims: Claim[];
-  /** Its seqs, to acknowledge; set (and in `WriteResult.durable`) once it has a record in the batch. */
-  durable: { site: string; node: string; seqs: number[] } | undefined;
-}
-
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 
@@ -366,24 +356,22 @@ export class SqliteStore implements Store {
 
   async write(messages: readonly Message[], receivedAt: number): Promise<WriteResult> {
     const result = emptyWriteResult();
-    /** The batch's nodes by `site/node`, and by topic object: decoded telemetry shares one per topic name, so most
-     * messages find their node without building its key. */
-    const nodes = new Map<string, BatchNode>();
-    const byTopic = new Map<Message['topic'], BatchNode>();
-    /** Nodes with records in the batch, in arrival order. */
-    const claiming: BatchNode[] = [];
+    /** Records of the batch per `site/node`, in arrival order; their rows go in with one statement per RECORD_ROWS. */
+    const claims = new Map<string, Claim[]>();
     const ordered: Claim[] = [];
-    const claim = (at: BatchNode, message: Message, seq: number, ts: number, record?: TelemetryRecord) => {
-      if (!at.durable) {
-        at.durable = { site: at.site, node: at.node, seqs: [] };
-        result.durable.set(at.key, at.durable);
-        claiming.push(at);
+    const claim = (message: Message, key: string, seq: number, ts: number, record?: TelemetryRecord) => {
+      let durable = result.durable.get(key);
+      if (!durable) {
+        durable = { site: message.topic.site, node: message.topic.node, seqs: [] };
+        result.durable.set(key, durable);
+        claims.set(key, []);
       }
-      at.durable.seqs.push(seq); // stored now or before: safe to acknowledge either way
+      durable.seqs.push(seq); // stored now or before: safe to acknowledge either way
       const entry: Claim = { seq, ts, message, record, fresh: false };
-      at.claims.push(entry);
+      claims.get(key)!.push(entry);
       ordered.push(entry);
     };
+    const seen = new Set<string>();
     /** The batch's new samples per series, for `insertSamples`. */
     const series = new Map<Message['topic'], Map<string, SeriesRows>>();
     this.newSeries.length = 0;
@@ -391,31 +379,25 @@ export class SqliteStore implements Store {
       this.db.transaction(() => {
         for (const message of messages) {
           const { site, node } = message.topic;
-          let at = byTopic.get(message.topic);
-          if (!at) {
-            const key = `${site}/${node}`;
-            at = nodes.get(key);
-            if (!at) {
-              at = { key, site, node, claims: [], durable: undefined };
-              nodes.set(key, at);
-              this.sql.seen.run(site, node, receivedAt); // before state/birth, which update the row
-            }
-            byTopic.set(message.topic, at);
+          const key = `${site}/${node}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            this.sql.seen.run(site, node, receivedAt); // before state/birth, which update the row
           }
           switch (message.kind) {
             case 'telemetry': {
               const { payload } = message;
               if (Array.isArray(payload)) {
-                for (const record of payload) claim(at, message, record.seq, record.ts, record);
-              } else claim(at, message, payload.seq, payload.ts, payload);
+                for (const record of payload) claim(message, key, record.seq, record.ts, record);
+              } else claim(message, key, payload.seq, payload.ts, payload);
               break;
             }
             case 'event':
-              claim(at, message, message.payload.seq, message.payload.ts);
+              claim(message, key, message.payload.seq, message.payload.ts);
               break;
             case 'outbox':
               // Stored once on (node, seq) like every record, and once more on the idempotency key inside (DESIGN §3).
-              claim(at, message, message.payload.seq, message.payload.ts);
+              claim(message, key, message.payload.seq, message.payload.ts);
               break;
             case 'state': {
               const online = message.payload.online ? 1 : 0;
@@ -461,7 +443,10 @@ export class SqliteStore implements Store {
               break; // cmd and ack are what the ops-center itself publishes
           }
         }
-        for (const { site, node, claims } of claiming) this.claimSeqs(site, node, claims, receivedAt);
+        for (const [key, entries] of claims) {
+          const { site, node } = result.durable.get(key)!;
+          this.claimSeqs(site, node, entries, receivedAt);
+        }
         for (const entry of ordered) this.storeClaimed(entry, result, series);
         if (result.samples.length) {
           this.insertSamples(series);
