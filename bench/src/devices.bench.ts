@@ -37,7 +37,8 @@ import { loggedReady, rssMiB } from './processes.js';
  * LOPHOC_DEVICES_BENCH_VARIANTS=default,batched (which of our configs),
  * LOPHOC_DEVICES_BENCH_CPU_PROFILE=DIR (the agent runs with --cpu-prof into DIR), LOPHOC_DEVICES_BENCH_NODE_FLAGS
  * (node flags for the agent in place of the unit's, e.g. `--semi-space-growth-factor=1`; empty: none),
- * LOPHOC_DEVICES_BENCH_IDLE_S=20 (when the settled idle RSS is read, seconds after ready; at least 3).
+ * LOPHOC_DEVICES_BENCH_IDLE_S=20 (when the settled idle RSS is read, seconds after ready; at least 3),
+ * LOPHOC_DEVICES_BENCH_FLOOR=0 (skip the floor row: a process that only loads the agent's packages, `measureFloor`).
  */
 const PORTS = 10;
 const RATES = (process.env.LOPHOC_DEVICES_BENCH_RATES ?? '1000,5000').split(',').map(Number);
@@ -368,12 +369,51 @@ async function startNodeRed(brokerUrl: string, paths: string[]): Promise<Consume
   };
 }
 
+/**
+ * The floor under our idle figure: a node process with the unit's flags that loads what the agent's bundle loads
+ * (its node: modules, better-sqlite3, serialport) and opens two SQLite files in WAL mode as the agent does (outbox,
+ * commands), and nothing else; RSS read at 3 s and IDLE_S like the consumers.
+ */
+async function measureFloor(): Promise<{ startupRssMiB: number; idleRssMiB: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'lophoc-bench-floor-'));
+  const code = `
+    for (const m of ['child_process', 'crypto', 'dgram', 'events', 'fs', 'fs/promises', 'module', 'net', 'path', 'tls', 'tty', 'url', 'util']) await import('node:' + m);
+    const { createRequire } = await import('node:module');
+    const require = createRequire(${JSON.stringify(join(ROOT, 'edge-agent', 'package.json'))});
+    const Database = require('better-sqlite3');
+    require('serialport');
+    for (const name of ['outbox', 'commands']) {
+      const db = new Database(${JSON.stringify(dir)} + '/' + name + '.db');
+      db.pragma('journal_mode = WAL');
+      db.exec('CREATE TABLE IF NOT EXISTS t (k INTEGER PRIMARY KEY, v BLOB)');
+    }
+    process.stderr.write('floor ready\\n');
+    setInterval(() => {}, 1 << 30);`;
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, '--input-type=module', '-e', code], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => (chunk.toString().startsWith('floor ready') ? resolve() : undefined));
+      child.once('exit', (exitCode) => reject(new Error(`floor process exited with ${exitCode}`)));
+    });
+    const ready = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const startupRssMiB = await rssMiB(child.pid!);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, ready + IDLE_S * 1000 - Date.now())));
+    return { startupRssMiB, idleRssMiB: await rssMiB(child.pid!) };
+  } finally {
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 export default async function devicesBench(): Promise<void> {
   const built = await buildDaemon('edge-agent');
   process.stdout.write(`built ${built.file} (${(built.bytes / 1024).toFixed(0)} KiB)\n`);
   const broker = forkSelf('broker');
   const brokerUrl = await nextMessage<string>(broker);
   const rows: string[] = [];
+  // Idle only: measured before any load so nothing else runs beside it.
+  const floor = process.env.LOPHOC_DEVICES_BENCH_FLOOR === '0' ? undefined : await measureFloor();
   const results: Record<string, Measure> = {};
   try {
     for (const rate of RATES) {
@@ -420,6 +460,11 @@ export default async function devicesBench(): Promise<void> {
     `${'case'.padEnd(30)}${'ours got'.padStart(14)}${'peer got'.padStart(14)}${'µs/reading'.padStart(10)}${'peer'.padStart(10)}${'ratio'.padStart(8)}${'3 s MiB'.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${`${IDLE_S} s MiB`.padStart(9)}${'peer'.padStart(9)}${'ratio'.padStart(8)}${'load MiB'.padStart(9)}${'peer'.padStart(9)}\n`,
   );
   for (const row of rows) process.stdout.write(`${row}\n`);
+  if (floor) {
+    process.stdout.write(
+      `${'floor (no agent code)'.padEnd(30)}${''.padStart(58)}${floor.startupRssMiB.toFixed(1).padStart(9)}${''.padStart(17)}${floor.idleRssMiB.toFixed(1).padStart(9)}\n`,
+    );
+  }
   process.stdout.write('CPU over the load window, user / kernel ms; CPU while idle, ms per s:\n');
   for (const [name, m] of Object.entries(results)) {
     if (Number.isNaN(m.userMs)) continue;
