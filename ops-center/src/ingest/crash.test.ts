@@ -101,17 +101,21 @@ describe.each([
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     };
-    for (let round = 0; round < 3; round++) {
+    // Three kills with records still in flight. On a loaded machine a restart can take long enough that the first
+    // batch after it holds all that was published: such a kill tests nothing in flight, so it does not count.
+    let midStream = 0;
+    for (let attempt = 0; attempt < 10 && midStream < 3; attempt++) {
       const storedBefore = storedSeqs().length;
       const sending = publish(1500); // goes on while the ops-center is down
       await expect.poll(() => storedSeqs().length, { timeout: 30_000, interval: 10 }).toBeGreaterThan(storedBefore + killAfter);
       const running = ops!;
       running.kill('SIGKILL');
       await new Promise((resolve) => running.once('exit', resolve));
-      expect(storedSeqs().length).toBeLessThan(seq); // killed mid-stream
+      if (storedSeqs().length < seq) midStream++;
       await sending;
       startOps();
     }
+    expect(midStream).toBe(3);
     const total = seq;
     await expect.poll(() => storedSeqs().length, { timeout: 60_000, interval: 200 }).toBe(total);
     expect(storedSeqs()).toEqual(Array.from({ length: total }, (_, i) => i + 1));
