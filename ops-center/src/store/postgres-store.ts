@@ -21,7 +21,7 @@ import type {
   UserRecord,
   WriteResult,
 } from './store.js';
-import { emptyWriteResult, intakeFromRow, newestPerSeries, nodeSummary, rollups } from './write-result.js';
+import { commandResultUpdate, emptyWriteResult, intakeFromRow, newestPerSeries, nodeSummary, rollups } from './write-result.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS records (
@@ -359,19 +359,9 @@ export class PostgresStore implements Store {
         );
         result.fleetChanged = true;
         break;
-      case 'cmd-result': {
-        const { id, ok, result: value, error, ts } = message.payload;
-        result.commandResults.push({
-          site,
-          node,
-          id,
-          ok,
-          ts,
-          ...(value !== undefined ? { result: value } : {}),
-          ...(error ? { error } : {}),
-        });
+      case 'cmd-result':
+        result.commandResults.push(commandResultUpdate(site, node, message.payload));
         break;
-      }
       default:
         break;
     }

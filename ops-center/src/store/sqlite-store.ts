@@ -22,7 +22,7 @@ import type {
   UserRecord,
   WriteResult,
 } from './store.js';
-import { emptyWriteResult, intakeFromRow, nodeSummary } from './write-result.js';
+import { commandResultUpdate, emptyWriteResult, intakeFromRow, nodeSummary } from './write-result.js';
 
 /** Samples inserted per multi-row statement (SQLite allows 32,766 parameters; 4 per row). */
 const SAMPLE_ROWS = 100;
@@ -426,19 +426,9 @@ export class SqliteStore implements Store {
               result.fleetChanged = true;
               break;
             }
-            case 'cmd-result': {
-              const { id, ok, result: value, error, ts } = message.payload;
-              result.commandResults.push({
-                site,
-                node,
-                id,
-                ok,
-                ts,
-                ...(value !== undefined ? { result: value } : {}),
-                ...(error ? { error } : {}),
-              });
+            case 'cmd-result':
+              result.commandResults.push(commandResultUpdate(site, node, message.payload));
               break;
-            }
             default:
               break; // cmd and ack are what the ops-center itself publishes
           }

@@ -1,5 +1,5 @@
-import type { BirthPayload } from '@lophoc/protocol';
-import type { IntakeRecord, LatestValue, NodeSummary, WriteResult } from './store.js';
+import type { BirthPayload, CmdResultPayload } from '@lophoc/protocol';
+import type { CommandResultUpdate, IntakeRecord, LatestValue, NodeSummary, WriteResult } from './store.js';
 
 export function emptyWriteResult(): WriteResult {
   return {
@@ -13,6 +13,12 @@ export function emptyWriteResult(): WriteResult {
     cameOnline: [],
     fleetChanged: false,
   };
+}
+
+/** A node's `cmd-result` as the commands service takes it, the same from both backends. */
+export function commandResultUpdate(site: string, node: string, payload: CmdResultPayload): CommandResultUpdate {
+  const { id, ok, result, error, ts } = payload;
+  return { site, node, id, ok, ts, ...(result !== undefined ? { result } : {}), ...(error ? { error } : {}) };
 }
 
 export interface NodeRowParts {
