@@ -277,7 +277,9 @@ async function startOurs(brokerUrl: string, paths: string[], variant: Variant): 
   return {
     pid: child.pid!,
     async stop() {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
+      // An agent that already died (it crashed, or was killed) has no 'exit' left to wait for.
+      const exited =
+        child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
       process.off('exit', orphan);
