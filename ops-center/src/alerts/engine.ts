@@ -51,8 +51,10 @@ function sampleCheck(rule: SampleRule): SampleCheck {
  */
 export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
   private rules: AlertRule[] = [];
-  /** The threshold and lamp-hours rules by metric, in rule order: a sample looks up only the rules of its name. */
-  private checks = new Map<string, SampleCheck[]>();
+  /** The threshold and lamp-hours rules in rule order, with what each sample's check needs worked out once. */
+  private checks: SampleCheck[] = [];
+  /** The metrics those rules watch: a batch without any of them checks no rule. */
+  private watched = new Set<string>();
   private readonly conditions = new Map<string, Condition>();
   /** When each node (site → node) last had telemetry stored (ops-center clock; device clock for what the store had at start). */
   private readonly lastTelemetry = new Map<string, Map<string, number>>();
@@ -90,13 +92,8 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
 
   private use(rules: AlertRule[]): void {
     this.rules = rules;
-    this.checks = new Map();
-    for (const rule of rules) {
-      if (rule.kind !== 'threshold' && rule.kind !== 'lamp-hours') continue;
-      const checks = this.checks.get(rule.metric);
-      if (checks) checks.push(sampleCheck(rule));
-      else this.checks.set(rule.metric, [sampleCheck(rule)]);
-    }
+    this.checks = rules.filter((rule) => rule.kind === 'threshold' || rule.kind === 'lamp-hours').map(sampleCheck);
+    this.watched = new Set(this.checks.map((check) => check.rule.metric));
   }
 
   private heard(site: string, node: string, at: number): void {
@@ -122,13 +119,12 @@ export class AlertEngine extends EventEmitter<{ change: [AlertChange] }> {
         node = sample.node;
         this.heard(site, node, receivedAt);
       }
-      if (!checked && this.checks.has(sample.name)) checked = true;
+      if (!checked && this.watched.has(sample.name)) checked = true;
     }
     if (!checked) return;
     // Rule by rule as before, so alerts of several rules raised by one batch are stored in rule order.
-    for (const rule of this.rules) {
-      if (rule.kind !== 'threshold' && rule.kind !== 'lamp-hours') continue;
-      const check = this.checks.get(rule.metric)!.find((c) => c.rule === rule)!;
+    for (const check of this.checks) {
+      const { rule } = check;
       for (const sample of samples) {
         if (sample.name !== rule.metric || (rule.site && rule.site !== sample.site)) continue;
         this.checkSample(check, sample);
