@@ -120,12 +120,19 @@ const SEQ_OFFSET = TS_OFFSET + TS_DIGITS + ',"seq":'.length;
 /**
  * One gateway's messages, encoded at once into one buffer: the payload is the bench's usual
  * `{"v":1,"ts":…,"seq":…,"values":{"temperature":30.5}}` with the sequence number padded with spaces to a fixed
- * width (still JSON), so every packet has the same size and the timestamp and packet identifier sit at fixed places.
+ * width (still JSON), so every packet has the same size and the timestamps and packet identifier sit at fixed places.
+ * With `records` > 1 the payload is an array of that many such records (DESIGN §3 allows it; edge agents batch),
+ * with consecutive sequence numbers.
  */
-function encodeMessages(topic: string, messages: number, qos: 0 | 1) {
-  const width = String(messages).length;
-  const template = (seq: number) =>
+function encodeMessages(topic: string, messages: number, qos: 0 | 1, records = 1) {
+  const width = String(messages * records).length;
+  const record = (seq: number) =>
     `{"v":1,"ts":${'0'.repeat(TS_DIGITS)},"seq":${String(seq).padStart(width)},"values":{"temperature":30.5}}`;
+  const template = (message: number) => {
+    if (records === 1) return record(message);
+    const first = (message - 1) * records + 1;
+    return `[${Array.from({ length: records }, (_, i) => record(first + i)).join(',')}]`;
+  };
   const one = mqttPacket.generate({
     cmd: 'publish',
     topic,
@@ -138,6 +145,7 @@ function encodeMessages(topic: string, messages: number, qos: 0 | 1) {
   const size = one.length;
   const payloadLength = Buffer.byteLength(template(1));
   const payloadStart = size - payloadLength;
+  const recordLength = Buffer.byteLength(record(1));
   const all = Buffer.allocUnsafe(size * messages);
   for (let seq = 1; seq <= messages; seq++) {
     const at = (seq - 1) * size;
@@ -145,7 +153,9 @@ function encodeMessages(topic: string, messages: number, qos: 0 | 1) {
     all.write(template(seq), at + payloadStart, 'latin1');
     if (qos > 0) all.writeUInt16BE(messageIdOf(seq), at + payloadStart - 2);
   }
-  return { all, size, tsAt: payloadStart + TS_OFFSET };
+  // Where each record's timestamp sits in a packet: after `[` and the records (and commas) before it.
+  const tsAt = Array.from({ length: records }, (_, i) => payloadStart + (records === 1 ? 0 : 1 + i * (recordLength + 1)) + TS_OFFSET);
+  return { all, size, tsAt };
 }
 
 /** Packet identifiers 1…65535, one per message in order (a gateway sends fewer than 65,535 per round). */
@@ -168,11 +178,11 @@ export interface Publisher {
 export async function rawPublisher(
   url: string,
   account: Account,
-  options: { topic: string; messages: number; qos: 0 | 1; window: number; burst: number },
+  options: { topic: string; messages: number; qos: 0 | 1; window: number; burst: number; records?: number },
 ): Promise<Publisher> {
   const { messages, qos, window, burst } = options;
   const connection = await open(url, account.username, account);
-  const { all, size, tsAt } = encodeMessages(options.topic, messages, qos);
+  const { all, size, tsAt } = encodeMessages(options.topic, messages, qos, options.records);
   const inFlight = new Uint8Array(65_536);
   let acked = 0;
   let unacked = 0;
@@ -208,7 +218,7 @@ export async function rawPublisher(
         const now = Date.now();
         const from = (seq - 1) * size;
         for (let i = 0; i < count; i++) {
-          writeDigits(all, from + i * size + tsAt, now, TS_DIGITS);
+          for (const at of tsAt) writeDigits(all, from + i * size + at, now, TS_DIGITS);
           if (qos > 0) {
             inFlight[messageIdOf(seq + i)] = 1;
             unacked += 1;

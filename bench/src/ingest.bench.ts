@@ -1,4 +1,5 @@
 import { execFileSync, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { startOpsCenter } from '@lophoc/ops-center';
 import mqtt from 'mqtt';
 import pino from 'pino';
 import { startPostgres } from '../../test/support/servers/postgres.js';
+import { rawPublisher } from './broker-raw-load.js';
 
 /**
  * Issue #6 target: the ingest keeps up with the broker's QoS 1 fan-in (~30,000 records/s) into SQLite.
@@ -30,6 +32,14 @@ import { startPostgres } from '../../test/support/servers/postgres.js';
  * from the broker and the publishers.
  */
 const PUBLISHERS = 3;
+/**
+ * How the publishers publish. `raw` (default): every PUBLISH encoded before the start (bench/src/broker-raw-load.ts),
+ * so the load processes cost little and the rate is the broker's fan-in rather than what the load generators can
+ * produce — on 2 cores MQTT.js publishers (`mqttjs`, the load of the rounds before 2026-11-29 07:30) spent more CPU
+ * per message than the broker and the consumer together, and every µs a consumer spent was taken from them.
+ */
+const LOAD = process.env.LOPHOC_INGEST_BENCH_LOAD ?? 'raw';
+if (LOAD !== 'raw' && LOAD !== 'mqttjs') throw new Error(`LOPHOC_INGEST_BENCH_LOAD must be raw or mqttjs, not ${LOAD}`);
 const WORKER = process.env.LOPHOC_INGEST_BENCH_WORKER;
 const BROKER = process.env.LOPHOC_INGEST_BENCH_BROKER;
 const log = pino({ level: 'silent' });
@@ -82,7 +92,26 @@ interface WorkerJob {
 }
 
 /** One node's load: `messages` QoS 1 publishes with at most 500 in flight. */
-async function publishLoad({ url, node, messages, batch }: WorkerJob): Promise<void> {
+async function publishLoad(job: WorkerJob): Promise<void> {
+  if (LOAD === 'raw') await publishRaw(job);
+  else await publishMqttjs(job);
+  process.exit(0);
+}
+
+async function publishRaw({ url, node, messages, batch }: WorkerJob): Promise<void> {
+  const topic = `lophoc/v1/bench-site/${node}/th-1/telemetry`;
+  const publisher = await rawPublisher(
+    url,
+    { username: `bench.${node}`, password: 'bench' },
+    { topic, messages, qos: 1, window: 500, burst: 100, records: batch },
+  );
+  process.send?.('ready');
+  await new Promise<void>((resolve) => process.once('message', () => resolve()));
+  await publisher.send();
+  await publisher.end();
+}
+
+async function publishMqttjs({ url, node, messages, batch }: WorkerJob): Promise<void> {
   const client = await mqtt.connectAsync(url, { clientId: `bench.${node}` });
   process.send?.('ready');
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
@@ -106,7 +135,18 @@ async function publishLoad({ url, node, messages, batch }: WorkerJob): Promise<v
   }
   await Promise.all(inFlight);
   await client.endAsync();
-  process.exit(0);
+}
+
+/** Busy and total jiffies of each CPU so far (/proc/stat): which core was the limit during a span. */
+function cpuTimes(): { busy: number; total: number }[] {
+  return readFileSync('/proc/stat', 'latin1')
+    .split('\n')
+    .filter((line) => /^cpu\d/.test(line))
+    .map((line) => {
+      const [user, nice, system, idle, iowait, irq, softirq, steal] = line.split(/\s+/).slice(1).map(Number) as number[];
+      const busy = user! + nice! + system! + irq! + softirq! + steal!;
+      return { busy, total: busy + idle! + iowait! };
+    });
 }
 
 interface Measured {
@@ -117,6 +157,8 @@ interface Measured {
   consumerCpu: number;
   /** ops-center: messages per store transaction */
   perBatch?: number;
+  /** share of each CPU busy over the span (every process on the machine) */
+  cpuBusy: number[];
 }
 
 /** Starts the publishers, releases them together, and measures until `received()` has every record. */
@@ -128,6 +170,7 @@ async function drive(broker: Broker, messages: number, batch: number, received: 
   const total = PUBLISHERS * messages * batch;
   const brokerCpuBefore = await broker.cpu();
   const ownCpuBefore = process.cpuUsage();
+  const cpusBefore = cpuTimes();
   const start = performance.now();
   for (const worker of workers) worker.send('go');
   const deadline = Date.now() + 120_000;
@@ -136,12 +179,13 @@ async function drive(broker: Broker, messages: number, batch: number, received: 
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpuBusy = cpuTimes().map(({ busy, total }, i) => (busy - cpusBefore[i]!.busy) / (total - cpusBefore[i]!.total));
   const ownCpu = process.cpuUsage(ownCpuBefore);
   const brokerCpu = (await broker.cpu()) - brokerCpuBefore;
   await Promise.all(
     workers.map((worker) => (worker.exitCode === null ? new Promise((resolve) => worker.once('exit', resolve)) : undefined)),
   );
-  return { rate: total / seconds, brokerCpu: brokerCpu / total, consumerCpu: (ownCpu.user + ownCpu.system) / total };
+  return { rate: total / seconds, brokerCpu: brokerCpu / total, consumerCpu: (ownCpu.user + ownCpu.system) / total, cpuBusy };
 }
 
 interface Broker {
@@ -270,6 +314,7 @@ export default async function runIngestBench(): Promise<void> {
   const lines: string[] = [];
   const fmt = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US')).padStart(10);
   const cpu = (m: Measured | undefined) => (m ? `${m.consumerCpu.toFixed(1)}/${m.brokerCpu.toFixed(1)}` : '—').padStart(11);
+  const busy = (m: Measured | undefined) => (m ? m.cpuBusy.map((share) => Math.round(share * 100)).join('/') : '—').padStart(12);
   let runs = 0;
   /** One consumer's figures; a fresh store and MQTT session each time. */
   const measure = async (consumer: string, batch: number, messages: number): Promise<Measured> => {
@@ -333,7 +378,7 @@ export default async function runIngestBench(): Promise<void> {
           return (sqlite.rate / other.rate).toFixed(2).padStart(8);
         };
         lines.push(
-          `${`${label}, round ${round + 1}`.padEnd(34)}${fmt(sqlite?.rate)}${fmt(measured.get('postgres')?.rate)}${fmt(measured.get('fan-in')?.rate)}${fmt(measured.get('fan-in-lean')?.rate)}${ratio('fan-in')}${ratio('fan-in-lean')}${cpu(sqlite)}${cpu(measured.get('fan-in'))}${cpu(measured.get('fan-in-lean'))}${(sqlite?.perBatch?.toFixed(0) ?? '—').padStart(8)}`,
+          `${`${label}, round ${round + 1}`.padEnd(34)}${fmt(sqlite?.rate)}${fmt(measured.get('postgres')?.rate)}${fmt(measured.get('fan-in')?.rate)}${fmt(measured.get('fan-in-lean')?.rate)}${ratio('fan-in')}${ratio('fan-in-lean')}${cpu(sqlite)}${cpu(measured.get('fan-in'))}${cpu(measured.get('fan-in-lean'))}${(sqlite?.perBatch?.toFixed(0) ?? '—').padStart(8)}${busy(sqlite)}${busy(measured.get('fan-in-lean'))}`,
         );
       }
       const medianOf = (consumer: string) => (rates.get(consumer)?.length ? median(rates.get(consumer)!) : undefined);
@@ -351,10 +396,11 @@ export default async function runIngestBench(): Promise<void> {
   process.stdout.write(
     `\nIngest into the store vs the broker's QoS 1 fan-in (records/s, loopback, ${PUBLISHERS} publishers, ${ROUNDS} interleaved rounds${PIN ? ', consumer on CPU 1, broker and publishers on CPU 0' : ''};` +
       ' fan-in: bare MQTT.js subscriber, lean: bare @lophoc/mqtt-client subscriber; ÷: SQLite ÷ that peer per round;' +
-      ' CPU µs per record of the consumer process / of the broker process; msg/txn: messages per SQLite transaction)\n',
+      ' CPU µs per record of the consumer process / of the broker process; msg/txn: messages per SQLite transaction;' +
+      ` busy: % of each CPU busy during SQLite's / lean's span, every process on the machine; load: ${LOAD} publishers)\n`,
   );
   process.stdout.write(
-    `${'case'.padEnd(34)}${['SQLite', 'Postgres', 'fan-in', 'lean'].map((h) => h.padStart(10)).join('')}${['÷fan-in', '÷lean'].map((h) => h.padStart(8)).join('')}${['CPU SQLite', 'CPU fan-in', 'CPU lean'].map((h) => h.padStart(11)).join('')}${'msg/txn'.padStart(8)}\n`,
+    `${'case'.padEnd(34)}${['SQLite', 'Postgres', 'fan-in', 'lean'].map((h) => h.padStart(10)).join('')}${['÷fan-in', '÷lean'].map((h) => h.padStart(8)).join('')}${['CPU SQLite', 'CPU fan-in', 'CPU lean'].map((h) => h.padStart(11)).join('')}${'msg/txn'.padStart(8)}${['busy SQLite', 'busy lean'].map((h) => h.padStart(12)).join('')}\n`,
   );
   for (const line of lines) process.stdout.write(`${line}\n`);
 }
