@@ -170,17 +170,23 @@ function writeDigits(buffer: Buffer, at: number, value: number, digits: number):
 }
 
 export interface Publisher {
-  /** Sends every message (bursts of `burst`, a turn between bursts, at most `window` unacknowledged), resolves when all are acknowledged (QoS 1) or written (QoS 0). */
+  /**
+   * Sends every message (bursts of `burst`, a turn between bursts, at most `window` unacknowledged; with `perSecond`,
+   * each burst no sooner than its share of that rate), resolves when all are acknowledged (QoS 1) or written (QoS 0).
+   */
   send(): Promise<void>;
+  /** `performance.timeOrigin + performance.now()` when the last burst was written (0 before). */
+  readonly lastWrittenAt: number;
   end(): Promise<void>;
 }
 
 export async function rawPublisher(
   url: string,
   account: Account,
-  options: { topic: string; messages: number; qos: 0 | 1; window: number; burst: number; records?: number },
+  options: { topic: string; messages: number; qos: 0 | 1; window: number; burst: number; records?: number; perSecond?: number },
 ): Promise<Publisher> {
-  const { messages, qos, window, burst } = options;
+  const { messages, qos, window, burst, perSecond } = options;
+  let lastWrittenAt = 0;
   const connection = await open(url, account.username, account);
   const { all, size, tsAt } = encodeMessages(options.topic, messages, qos, options.records);
   const inFlight = new Uint8Array(65_536);
@@ -207,9 +213,17 @@ export async function rawPublisher(
       };
     });
   return {
+    get lastWrittenAt() {
+      return lastWrittenAt;
+    },
     async send() {
       let seq = 1;
+      const started = performance.now();
       while (seq <= messages) {
+        if (perSecond) {
+          const wait = started + ((seq - 1) / perSecond) * 1000 - performance.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        }
         const count = Math.min(burst, messages - seq + 1, qos === 0 ? burst : window - unacked);
         if (count <= 0) {
           await waitForAcks();
@@ -226,6 +240,7 @@ export async function rawPublisher(
         }
         seq += count;
         await connection.write(all.subarray(from, from + count * size));
+        lastWrittenAt = performance.timeOrigin + performance.now();
         await new Promise((resolve) => setImmediate(resolve));
       }
       while (qos > 0 && acked < messages) await waitForAcks();

@@ -40,6 +40,13 @@ const PUBLISHERS = 3;
  */
 const LOAD = process.env.LOPHOC_INGEST_BENCH_LOAD ?? 'raw';
 if (LOAD !== 'raw' && LOAD !== 'mqttjs') throw new Error(`LOPHOC_INGEST_BENCH_LOAD must be raw or mqttjs, not ${LOAD}`);
+/**
+ * `LOPHOC_INGEST_BENCH_RATE=N` (raw load only): the publishers together offer N records/s instead of as many as they
+ * can, and each consumer's lag is measured — whether it keeps up with that rate rather than how fast it can go.
+ */
+const RATE = process.env.LOPHOC_INGEST_BENCH_RATE ? Number(process.env.LOPHOC_INGEST_BENCH_RATE) : undefined;
+if (RATE !== undefined && !(RATE > 0 && LOAD === 'raw'))
+  throw new Error('LOPHOC_INGEST_BENCH_RATE must be a positive number of records/s, with raw load');
 const WORKER = process.env.LOPHOC_INGEST_BENCH_WORKER;
 const BROKER = process.env.LOPHOC_INGEST_BENCH_BROKER;
 const log = pino({ level: 'silent' });
@@ -103,11 +110,21 @@ async function publishRaw({ url, node, messages, batch }: WorkerJob): Promise<vo
   const publisher = await rawPublisher(
     url,
     { username: `bench.${node}`, password: 'bench' },
-    { topic, messages, qos: 1, window: 500, burst: 100, records: batch },
+    {
+      topic,
+      messages,
+      qos: 1,
+      window: 500,
+      // Paced: a write every 10 ms or so, not one large burst now and then.
+      burst: RATE ? Math.min(500, Math.max(1, Math.round(RATE / PUBLISHERS / batch / 100))) : 100,
+      records: batch,
+      ...(RATE ? { perSecond: RATE / PUBLISHERS / batch } : {}),
+    },
   );
   process.send?.('ready');
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   await publisher.send();
+  process.send?.({ lastWrittenAt: publisher.lastWrittenAt });
   await publisher.end();
 }
 
@@ -159,6 +176,12 @@ interface Measured {
   perBatch?: number;
   /** share of each CPU busy over the span (every process on the machine) */
   cpuBusy: number[];
+  /**
+   * With LOPHOC_INGEST_BENCH_RATE: ms from the last publisher's last write until the consumer had every record, and
+   * the largest backlog seen while they ran (records published on schedule but not yet counted, in ms of traffic).
+   */
+  lagMs?: number;
+  backlogMs?: number;
 }
 
 /** Starts the publishers, releases them together, and measures until `received()` has every record. */
@@ -171,13 +194,23 @@ async function drive(broker: Broker, messages: number, batch: number, received: 
   const brokerCpuBefore = await broker.cpu();
   const ownCpuBefore = process.cpuUsage();
   const cpusBefore = cpuTimes();
+  const lastWrites = workers.map(
+    (worker) =>
+      new Promise<number>((resolve) => worker.once('message', (message: { lastWrittenAt: number }) => resolve(message.lastWrittenAt))),
+  );
   const start = performance.now();
   for (const worker of workers) worker.send('go');
   const deadline = Date.now() + 120_000;
+  let backlogMs = 0;
   while (received() < total) {
     if (Date.now() > deadline) throw new Error(`only ${received()} of ${total} records arrived within 120 s`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, RATE ? 1 : 5));
+    if (RATE) {
+      const due = Math.min(total, ((performance.now() - start) / 1000) * RATE);
+      backlogMs = Math.max(backlogMs, ((due - received()) / RATE) * 1000);
+    }
   }
+  const doneAt = performance.timeOrigin + performance.now();
   const seconds = (performance.now() - start) / 1000;
   const cpuBusy = cpuTimes().map(({ busy, total }, i) => (busy - cpusBefore[i]!.busy) / (total - cpusBefore[i]!.total));
   const ownCpu = process.cpuUsage(ownCpuBefore);
@@ -185,7 +218,17 @@ async function drive(broker: Broker, messages: number, batch: number, received: 
   await Promise.all(
     workers.map((worker) => (worker.exitCode === null ? new Promise((resolve) => worker.once('exit', resolve)) : undefined)),
   );
-  return { rate: total / seconds, brokerCpu: brokerCpu / total, consumerCpu: (ownCpu.user + ownCpu.system) / total, cpuBusy };
+  const measured: Measured = {
+    rate: total / seconds,
+    brokerCpu: brokerCpu / total,
+    consumerCpu: (ownCpu.user + ownCpu.system) / total,
+    cpuBusy,
+  };
+  if (RATE) {
+    measured.lagMs = Math.max(0, doneAt - Math.max(...(await Promise.all(lastWrites))));
+    measured.backlogMs = backlogMs;
+  }
+  return measured;
 }
 
 interface Broker {
@@ -366,6 +409,11 @@ export default async function runIngestBench(): Promise<void> {
         for (const consumer of order) measured.set(consumer, await measure(consumer, batch, messages));
         for (const [consumer, m] of measured) rates.get(consumer)!.push(m.rate);
         const sqlite = measured.get('sqlite');
+        if (RATE)
+          for (const [consumer, m] of measured)
+            lines.push(
+              `${`${label}, round ${round + 1}, ${consumer}`.padEnd(46)}${fmt(m.rate)}${`${m.lagMs!.toFixed(0)} ms`.padStart(10)}${`${m.backlogMs!.toFixed(0)} ms`.padStart(10)}${cpu(m)}${busy(m)}`,
+            );
         const deferred = measured.get('deferred');
         if (deferred)
           lines.push(
@@ -402,5 +450,9 @@ export default async function runIngestBench(): Promise<void> {
   process.stdout.write(
     `${'case'.padEnd(34)}${['SQLite', 'Postgres', 'fan-in', 'lean'].map((h) => h.padStart(10)).join('')}${['÷fan-in', '÷lean'].map((h) => h.padStart(8)).join('')}${['CPU SQLite', 'CPU fan-in', 'CPU lean'].map((h) => h.padStart(11)).join('')}${'msg/txn'.padStart(8)}${['busy SQLite', 'busy lean'].map((h) => h.padStart(12)).join('')}\n`,
   );
+  if (RATE)
+    process.stdout.write(
+      `Offered ${RATE.toLocaleString('en-US')} records/s in all. Per consumer: records/s reached, lag (last publish → consumer has every record), largest backlog while publishing (ms of traffic), CPU, busy:\n`,
+    );
   for (const line of lines) process.stdout.write(`${line}\n`);
 }
