@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBroker } from '@lophoc/broker';
+import { type Credentials, Registry, startBroker } from '@lophoc/broker';
 import { MqttClient } from '@lophoc/mqtt-client';
 import { startOpsCenter } from '@lophoc/ops-center';
 import mqtt from 'mqtt';
@@ -47,6 +47,13 @@ if (LOAD !== 'raw' && LOAD !== 'mqttjs') throw new Error(`LOPHOC_INGEST_BENCH_LO
 const RATE = process.env.LOPHOC_INGEST_BENCH_RATE ? Number(process.env.LOPHOC_INGEST_BENCH_RATE) : undefined;
 if (RATE !== undefined && !(RATE > 0 && LOAD === 'raw'))
   throw new Error('LOPHOC_INGEST_BENCH_RATE must be a positive number of records/s, with raw load');
+/**
+ * Authentication and the DESIGN §3 ACL on, as the pilot's broker always runs (`LOPHOC_INGEST_BENCH_AUTH=0`: an open
+ * broker, as before 2026-11-29 08:10): each publisher a provisioned gateway, every consumer the `ops-center` service
+ * account.
+ */
+const AUTH = process.env.LOPHOC_INGEST_BENCH_AUTH !== '0';
+const SITE = 'bench-site';
 const WORKER = process.env.LOPHOC_INGEST_BENCH_WORKER;
 const BROKER = process.env.LOPHOC_INGEST_BENCH_BROKER;
 const log = pino({ level: 'silent' });
@@ -56,7 +63,12 @@ if (BROKER) await runBroker();
 
 /** The broker in a process of its own, as in production, so it does not share a thread with the ingest. */
 async function runBroker(): Promise<void> {
-  const broker = await startBroker({ port: 0, log });
+  const registry = process.env.LOPHOC_INGEST_BENCH_REGISTRY;
+  const broker = await startBroker({
+    port: 0,
+    log,
+    ...(registry ? { registry, limits: { connectionsPerAddress: { max: 100_000, windowMs: 1000 } } } : {}),
+  });
   process.send?.(broker.url);
   process.on('message', async (message) => {
     if (message === 'cpu') {
@@ -94,6 +106,8 @@ function forkSelf(env: Record<string, string>) {
 interface WorkerJob {
   url: string;
   node: string;
+  /** the gateway's credentials with AUTH; its client id is its username */
+  account?: Credentials;
   messages: number;
   batch: number;
 }
@@ -105,22 +119,18 @@ async function publishLoad(job: WorkerJob): Promise<void> {
   process.exit(0);
 }
 
-async function publishRaw({ url, node, messages, batch }: WorkerJob): Promise<void> {
-  const topic = `lophoc/v1/bench-site/${node}/th-1/telemetry`;
-  const publisher = await rawPublisher(
-    url,
-    { username: `bench.${node}`, password: 'bench' },
-    {
-      topic,
-      messages,
-      qos: 1,
-      window: 500,
-      // Paced: a write every 10 ms or so, not one large burst now and then.
-      burst: RATE ? Math.min(500, Math.max(1, Math.round(RATE / PUBLISHERS / batch / 100))) : 100,
-      records: batch,
-      ...(RATE ? { perSecond: RATE / PUBLISHERS / batch } : {}),
-    },
-  );
+async function publishRaw({ url, node, account, messages, batch }: WorkerJob): Promise<void> {
+  const topic = `lophoc/v1/${SITE}/${node}/th-1/telemetry`;
+  const publisher = await rawPublisher(url, account ?? { username: `bench.${node}`, password: 'bench' }, {
+    topic,
+    messages,
+    qos: 1,
+    window: 500,
+    // Paced: a write every 10 ms or so, not one large burst now and then.
+    burst: RATE ? Math.min(500, Math.max(1, Math.round(RATE / PUBLISHERS / batch / 100))) : 100,
+    records: batch,
+    ...(RATE ? { perSecond: RATE / PUBLISHERS / batch } : {}),
+  });
   process.send?.('ready');
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   await publisher.send();
@@ -128,11 +138,11 @@ async function publishRaw({ url, node, messages, batch }: WorkerJob): Promise<vo
   await publisher.end();
 }
 
-async function publishMqttjs({ url, node, messages, batch }: WorkerJob): Promise<void> {
-  const client = await mqtt.connectAsync(url, { clientId: `bench.${node}` });
+async function publishMqttjs({ url, node, account, messages, batch }: WorkerJob): Promise<void> {
+  const client = await mqtt.connectAsync(url, account ? { clientId: account.username, ...account } : { clientId: `bench.${node}` });
   process.send?.('ready');
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  const topic = `lophoc/v1/bench-site/${node}/th-1/telemetry`;
+  const topic = `lophoc/v1/${SITE}/${node}/th-1/telemetry`;
   let seq = 0;
   const payload = () => {
     const records = Array.from({ length: batch }, () => ({
@@ -186,9 +196,15 @@ interface Measured {
 
 /** Starts the publishers, releases them together, and measures until `received()` has every record. */
 async function drive(broker: Broker, messages: number, batch: number, received: () => number): Promise<Measured> {
-  const workers = Array.from({ length: PUBLISHERS }, (_, i) =>
-    forkSelf({ LOPHOC_INGEST_BENCH_WORKER: JSON.stringify({ url: broker.url, node: `gw-b${i}-${Date.now()}`, messages, batch }) }),
-  );
+  // New gateways each time: a consumer's store (PostgreSQL's is shared) never holds their seqs yet.
+  const stamp = Date.now();
+  const jobs: WorkerJob[] = [];
+  for (let i = 0; i < PUBLISHERS; i++) {
+    const node = `gw-b${i}-${stamp}`;
+    const account = await broker.registry?.provisionNode({ site: SITE, node, kind: 'gateway' });
+    jobs.push({ url: broker.url, node, ...(account ? { account } : {}), messages, batch });
+  }
+  const workers = jobs.map((job) => forkSelf({ LOPHOC_INGEST_BENCH_WORKER: JSON.stringify(job) }));
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
   const total = PUBLISHERS * messages * batch;
   const brokerCpuBefore = await broker.cpu();
@@ -233,6 +249,9 @@ async function drive(broker: Broker, messages: number, batch: number, received: 
 
 interface Broker {
   url: string;
+  /** with AUTH: where gateways are provisioned, and the consumers' service account */
+  registry?: Registry;
+  service?: Credentials;
   /** the broker process's CPU time so far, µs */
   cpu(): Promise<number>;
 }
@@ -241,15 +260,18 @@ interface Broker {
  * Ends a persistent session: otherwise the broker would go on queueing every message for it while the next consumer
  * is measured, so each consumer would find more work on the broker than the one before it.
  */
+/** The consumers' login: the ops-center service account with AUTH, none on an open broker. */
+let login: { username?: string; password?: string } = {};
+
 async function dropSession(url: string, clientId: string): Promise<void> {
-  const client = await mqtt.connectAsync(url, { clientId, clean: true });
+  const client = await mqtt.connectAsync(url, { clientId, clean: true, ...login });
   await client.endAsync();
 }
 
 async function bareSubscriber(url: string, batch: number): Promise<{ count: () => number; stop: () => Promise<void> }> {
   let records = 0;
   const clientId = `bench-counter-${Date.now()}`;
-  const client = await mqtt.connectAsync(url, { clientId, clean: false });
+  const client = await mqtt.connectAsync(url, { clientId, clean: false, ...login });
   client.on('message', () => {
     records += batch;
   });
@@ -267,7 +289,7 @@ async function bareSubscriber(url: string, batch: number): Promise<{ count: () =
 async function leanSubscriber(url: string, batch: number): Promise<{ count: () => number; stop: () => Promise<void> }> {
   let records = 0;
   const clientId = `bench-lean-${Date.now()}`;
-  const client = new MqttClient({ url, clientId, clean: false });
+  const client = new MqttClient({ url, clientId, clean: false, ...login });
   client.on('error', () => {});
   client.on('message', () => {
     records += batch;
@@ -304,7 +326,7 @@ const median = (values: number[]) => {
 async function deferredSubscriber(url: string, batch: number): Promise<{ count: () => number; stop: () => Promise<void> }> {
   let records = 0;
   const clientId = `bench-deferred-${Date.now()}`;
-  const client = await mqtt.connectAsync(url, { clientId, clean: false });
+  const client = await mqtt.connectAsync(url, { clientId, clean: false, ...login });
   let ids: number[] = [];
   let timer: NodeJS.Timeout | undefined;
   const flush = () => {
@@ -343,7 +365,18 @@ async function deferredSubscriber(url: string, batch: number): Promise<{ count: 
 export default async function runIngestBench(): Promise<void> {
   if (WORKER || BROKER) return;
   if (PIN) pin(process.pid, 1);
-  const brokerProcess = forkSelf({ LOPHOC_INGEST_BENCH_BROKER: '1' });
+  const dir = await mkdtemp(join(tmpdir(), 'lophoc-ingest-bench-'));
+  const registryFile = join(dir, 'registry.db');
+  const registry = AUTH ? Registry.open(registryFile) : undefined;
+  let service: Credentials | undefined;
+  if (registry) {
+    registry.addSite({ id: 'hcm', kind: 'city', name: 'Thành phố Hồ Chí Minh' });
+    registry.addSite({ id: 'cho-quan', kind: 'ward', name: 'Phường Chợ Quán', parent: 'hcm' });
+    registry.addSite({ id: SITE, kind: 'school', name: 'Trường đo hiệu năng', parent: 'cho-quan' });
+    service = await registry.ensureServiceAccount({ username: 'ops-center', role: 'service' });
+    login = { username: service.username, password: service.password };
+  }
+  const brokerProcess = forkSelf({ LOPHOC_INGEST_BENCH_BROKER: '1', ...(registry ? { LOPHOC_INGEST_BENCH_REGISTRY: registryFile } : {}) });
   const broker: Broker = {
     url: await new Promise<string>((resolve) => brokerProcess.once('message', (url) => resolve(String(url)))),
     cpu: () =>
@@ -351,8 +384,8 @@ export default async function runIngestBench(): Promise<void> {
         brokerProcess.once('message', (cpu) => resolve(Number(cpu)));
         brokerProcess.send('cpu');
       }),
+    ...(registry && service ? { registry, service } : {}),
   };
-  const dir = await mkdtemp(join(tmpdir(), 'lophoc-ingest-bench-'));
   const postgres = CONSUMERS.includes('postgres') ? await startPostgres() : undefined;
   const lines: string[] = [];
   const fmt = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US')).padStart(10);
@@ -378,6 +411,7 @@ export default async function runIngestBench(): Promise<void> {
       dataDir: dir,
       mqttUrl: broker.url,
       mqttClientId,
+      ...(broker.service ? { mqttUsername: broker.service.username, mqttPassword: broker.service.password } : {}),
       port: 0,
       log,
       store,
@@ -439,13 +473,15 @@ export default async function runIngestBench(): Promise<void> {
     brokerProcess.send('stop');
     await new Promise((resolve) => brokerProcess.once('exit', resolve));
     await postgres?.stop();
+    registry?.close();
     await rm(dir, { recursive: true, force: true });
   }
   process.stdout.write(
     `\nIngest into the store vs the broker's QoS 1 fan-in (records/s, loopback, ${PUBLISHERS} publishers, ${ROUNDS} interleaved rounds${PIN ? ', consumer on CPU 1, broker and publishers on CPU 0' : ''};` +
       ' fan-in: bare MQTT.js subscriber, lean: bare @lophoc/mqtt-client subscriber; ÷: SQLite ÷ that peer per round;' +
       ' CPU µs per record of the consumer process / of the broker process; msg/txn: messages per SQLite transaction;' +
-      ` busy: % of each CPU busy during SQLite's / lean's span, every process on the machine; load: ${LOAD} publishers)\n`,
+      ` busy: % of each CPU busy during SQLite's / lean's span, every process on the machine; load: ${LOAD} publishers;` +
+      ` ${AUTH ? 'authentication and ACL on' : 'open broker'})\n`,
   );
   process.stdout.write(
     `${'case'.padEnd(34)}${['SQLite', 'Postgres', 'fan-in', 'lean'].map((h) => h.padStart(10)).join('')}${['÷fan-in', '÷lean'].map((h) => h.padStart(8)).join('')}${['CPU SQLite', 'CPU fan-in', 'CPU lean'].map((h) => h.padStart(11)).join('')}${'msg/txn'.padStart(8)}${['busy SQLite', 'busy lean'].map((h) => h.padStart(12)).join('')}\n`,
