@@ -122,12 +122,12 @@ const SEQ_OFFSET = TS_OFFSET + TS_DIGITS + ',"seq":'.length;
  * `{"v":1,"ts":…,"seq":…,"values":{"temperature":30.5}}` with the sequence number padded with spaces to a fixed
  * width (still JSON), so every packet has the same size and the timestamps and packet identifier sit at fixed places.
  * With `records` > 1 the payload is an array of that many such records (DESIGN §3 allows it; edge agents batch),
- * with consecutive sequence numbers.
+ * with consecutive sequence numbers. Sequence numbers start after `seqBase`.
  */
-function encodeMessages(topic: string, messages: number, qos: 0 | 1, records = 1) {
-  const width = String(messages * records).length;
+function encodeMessages(topic: string, messages: number, qos: 0 | 1, records = 1, seqBase = 0) {
+  const width = String(seqBase + messages * records).length;
   const record = (seq: number) =>
-    `{"v":1,"ts":${'0'.repeat(TS_DIGITS)},"seq":${String(seq).padStart(width)},"values":{"temperature":30.5}}`;
+    `{"v":1,"ts":${'0'.repeat(TS_DIGITS)},"seq":${String(seqBase + seq).padStart(width)},"values":{"temperature":30.5}}`;
   const template = (message: number) => {
     if (records === 1) return record(message);
     const first = (message - 1) * records + 1;
@@ -183,12 +183,21 @@ export interface Publisher {
 export async function rawPublisher(
   url: string,
   account: Account,
-  options: { topic: string; messages: number; qos: 0 | 1; window: number; burst: number; records?: number; perSecond?: number },
+  options: {
+    topic: string;
+    messages: number;
+    qos: 0 | 1;
+    window: number;
+    burst: number;
+    records?: number;
+    seqBase?: number;
+    perSecond?: number;
+  },
 ): Promise<Publisher> {
   const { messages, qos, window, burst, perSecond } = options;
   let lastWrittenAt = 0;
   const connection = await open(url, account.username, account);
-  const { all, size, tsAt } = encodeMessages(options.topic, messages, qos, options.records);
+  const { all, size, tsAt } = encodeMessages(options.topic, messages, qos, options.records, options.seqBase);
   const inFlight = new Uint8Array(65_536);
   let acked = 0;
   let unacked = 0;

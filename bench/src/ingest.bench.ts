@@ -54,6 +54,13 @@ if (RATE !== undefined && !(RATE > 0 && LOAD === 'raw'))
  */
 const AUTH = process.env.LOPHOC_INGEST_BENCH_AUTH !== '0';
 const SITE = 'bench-site';
+/**
+ * Gateways per publisher process (`LOPHOC_INGEST_BENCH_GATEWAYS`, raw load only; default 1): a district's traffic
+ * comes from many gateways at a low rate each, and a batch holding many gateways costs the store more per record.
+ */
+const GATEWAYS = Number(process.env.LOPHOC_INGEST_BENCH_GATEWAYS ?? 1);
+if (!(Number.isInteger(GATEWAYS) && GATEWAYS >= 1 && (GATEWAYS === 1 || LOAD === 'raw')))
+  throw new Error('LOPHOC_INGEST_BENCH_GATEWAYS must be a whole number ≥ 1 (above 1 with raw load only)');
 const WORKER = process.env.LOPHOC_INGEST_BENCH_WORKER;
 const BROKER = process.env.LOPHOC_INGEST_BENCH_BROKER;
 const log = pino({ level: 'silent' });
@@ -103,11 +110,18 @@ function forkSelf(env: Record<string, string>) {
   return child;
 }
 
-interface WorkerJob {
-  url: string;
+interface Gateway {
   node: string;
   /** the gateway's credentials with AUTH; its client id is its username */
   account?: Credentials;
+}
+
+interface WorkerJob {
+  url: string;
+  gateways: Gateway[];
+  /** sequence numbers start after this: the gateways are the same from run to run, the seqs always new */
+  seqBase: number;
+  /** messages per gateway */
   messages: number;
   batch: number;
 }
@@ -119,31 +133,37 @@ async function publishLoad(job: WorkerJob): Promise<void> {
   process.exit(0);
 }
 
-async function publishRaw({ url, node, account, messages, batch }: WorkerJob): Promise<void> {
-  const topic = `lophoc/v1/${SITE}/${node}/th-1/telemetry`;
-  const publisher = await rawPublisher(url, account ?? { username: `bench.${node}`, password: 'bench' }, {
-    topic,
-    messages,
-    qos: 1,
-    window: 500,
-    // Paced: a write every 10 ms or so, not one large burst now and then.
-    burst: RATE ? Math.min(500, Math.max(1, Math.round(RATE / PUBLISHERS / batch / 100))) : 100,
-    records: batch,
-    ...(RATE ? { perSecond: RATE / PUBLISHERS / batch } : {}),
-  });
+async function publishRaw({ url, gateways, seqBase, messages, batch }: WorkerJob): Promise<void> {
+  // Paced: each gateway its share of RATE, a write every 10 ms or so rather than one large burst now and then.
+  const perSecond = RATE ? RATE / PUBLISHERS / gateways.length / batch : undefined;
+  const publishers = await Promise.all(
+    gateways.map(({ node, account }) =>
+      rawPublisher(url, account ?? { username: `bench.${node}`, password: 'bench' }, {
+        topic: `lophoc/v1/${SITE}/${node}/th-1/telemetry`,
+        messages,
+        qos: 1,
+        window: 500,
+        burst: perSecond ? Math.min(500, Math.max(1, Math.round(perSecond / 100))) : 100,
+        records: batch,
+        seqBase,
+        ...(perSecond ? { perSecond } : {}),
+      }),
+    ),
+  );
   process.send?.('ready');
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
-  await publisher.send();
-  process.send?.({ lastWrittenAt: publisher.lastWrittenAt });
-  await publisher.end();
+  await Promise.all(publishers.map((publisher) => publisher.send()));
+  process.send?.({ lastWrittenAt: Math.max(...publishers.map((publisher) => publisher.lastWrittenAt)) });
+  await Promise.all(publishers.map((publisher) => publisher.end()));
 }
 
-async function publishMqttjs({ url, node, account, messages, batch }: WorkerJob): Promise<void> {
+async function publishMqttjs({ url, gateways, seqBase, messages, batch }: WorkerJob): Promise<void> {
+  const { node, account } = gateways[0]!;
   const client = await mqtt.connectAsync(url, account ? { clientId: account.username, ...account } : { clientId: `bench.${node}` });
   process.send?.('ready');
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
   const topic = `lophoc/v1/${SITE}/${node}/th-1/telemetry`;
-  let seq = 0;
+  let seq = seqBase;
   const payload = () => {
     const records = Array.from({ length: batch }, () => ({
       v: 1,
@@ -194,19 +214,20 @@ interface Measured {
   backlogMs?: number;
 }
 
+/** Sequence numbers used so far by every gateway (each run starts after them). */
+let seqBase = 0;
+
 /** Starts the publishers, releases them together, and measures until `received()` has every record. */
 async function drive(broker: Broker, messages: number, batch: number, received: () => number): Promise<Measured> {
-  // New gateways each time: a consumer's store (PostgreSQL's is shared) never holds their seqs yet.
-  const stamp = Date.now();
-  const jobs: WorkerJob[] = [];
-  for (let i = 0; i < PUBLISHERS; i++) {
-    const node = `gw-b${i}-${stamp}`;
-    const account = await broker.registry?.provisionNode({ site: SITE, node, kind: 'gateway' });
-    jobs.push({ url: broker.url, node, ...(account ? { account } : {}), messages, batch });
-  }
-  const workers = jobs.map((job) => forkSelf({ LOPHOC_INGEST_BENCH_WORKER: JSON.stringify(job) }));
+  const perGateway = Math.max(1, Math.floor(messages / GATEWAYS));
+  const workers = broker.gateways.map((gateways) =>
+    forkSelf({
+      LOPHOC_INGEST_BENCH_WORKER: JSON.stringify({ url: broker.url, gateways, seqBase, messages: perGateway, batch } satisfies WorkerJob),
+    }),
+  );
+  seqBase += perGateway * batch;
   await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
-  const total = PUBLISHERS * messages * batch;
+  const total = PUBLISHERS * GATEWAYS * perGateway * batch;
   const brokerCpuBefore = await broker.cpu();
   const ownCpuBefore = process.cpuUsage();
   const cpusBefore = cpuTimes();
@@ -249,8 +270,9 @@ async function drive(broker: Broker, messages: number, batch: number, received: 
 
 interface Broker {
   url: string;
-  /** with AUTH: where gateways are provisioned, and the consumers' service account */
-  registry?: Registry;
+  /** each publisher process's gateways, the same in every run */
+  gateways: Gateway[][];
+  /** with AUTH: the consumers' service account */
   service?: Credentials;
   /** the broker process's CPU time so far, µs */
   cpu(): Promise<number>;
@@ -384,8 +406,21 @@ export default async function runIngestBench(): Promise<void> {
         brokerProcess.once('message', (cpu) => resolve(Number(cpu)));
         brokerProcess.send('cpu');
       }),
-    ...(registry && service ? { registry, service } : {}),
+    gateways: [],
+    ...(service ? { service } : {}),
   };
+  // Gateways named by process and number (gw-b0-0 …); with AUTH each is provisioned once (scrypt: ~50 ms each).
+  for (let i = 0; i < PUBLISHERS; i++) {
+    const nodes = Array.from({ length: GATEWAYS }, (_, g) => `gw-b${i}-${g}`);
+    broker.gateways.push(
+      await Promise.all(
+        nodes.map(async (node) => {
+          const account = await registry?.provisionNode({ site: SITE, node, kind: 'gateway' });
+          return account ? { node, account } : { node };
+        }),
+      ),
+    );
+  }
   const postgres = CONSUMERS.includes('postgres') ? await startPostgres() : undefined;
   const lines: string[] = [];
   const fmt = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US')).padStart(10);
@@ -481,7 +516,7 @@ export default async function runIngestBench(): Promise<void> {
       ' fan-in: bare MQTT.js subscriber, lean: bare @lophoc/mqtt-client subscriber; ÷: SQLite ÷ that peer per round;' +
       ' CPU µs per record of the consumer process / of the broker process; msg/txn: messages per SQLite transaction;' +
       ` busy: % of each CPU busy during SQLite's / lean's span, every process on the machine; load: ${LOAD} publishers;` +
-      ` ${AUTH ? 'authentication and ACL on' : 'open broker'})\n`,
+      ` ${AUTH ? 'authentication and ACL on' : 'open broker'}; ${GATEWAYS} gateway${GATEWAYS > 1 ? 's' : ''} per publisher)\n`,
   );
   process.stdout.write(
     `${'case'.padEnd(34)}${['SQLite', 'Postgres', 'fan-in', 'lean'].map((h) => h.padStart(10)).join('')}${['÷fan-in', '÷lean'].map((h) => h.padStart(8)).join('')}${['CPU SQLite', 'CPU fan-in', 'CPU lean'].map((h) => h.padStart(11)).join('')}${'msg/txn'.padStart(8)}${['busy SQLite', 'busy lean'].map((h) => h.padStart(12)).join('')}\n`,
