@@ -206,8 +206,11 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       });
       return bound;
     };
+    // TCP_NODELAY on every accepted socket (ws sets it on its own). A subscriber that PUBACKs after storing, as
+    // the ops-center does, holds its TCP ACKs to send them with that PUBACK; with Nagle's algorithm (RFC 896) each
+    // small packet written meanwhile waited for it (~40 ms at the end of a burst, 2026-11-29; nodelay.test.ts).
     if (options.port !== null) {
-      const server = createServer((socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown'));
+      const server = createServer({ noDelay: true }, (socket: Socket) => accept(socket, socket.remoteAddress ?? 'unknown'));
       started.port = await addListener(server, options.port ?? 1883, host, 'broker');
     }
     let certificate: string | undefined;
@@ -222,9 +225,10 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
       if (pems.generated) log.info({ dir: options.tls.certDir }, 'generated a development TLS certificate');
       certificate = pems.cert;
       tlsKey = pems.key;
-      const server = createTlsServer({ key: pems.key, cert: pems.cert, minVersion: 'TLSv1.2' }, (socket: TLSSocket) =>
-        accept(socket, socket.remoteAddress ?? 'unknown'),
-      );
+      const server = createTlsServer({ key: pems.key, cert: pems.cert, minVersion: 'TLSv1.2' }, (socket: TLSSocket) => {
+        socket.setNoDelay(true);
+        accept(socket, socket.remoteAddress ?? 'unknown');
+      });
       server.on('tlsClientError', (error) => log.debug({ err: error.message }, 'TLS handshake failed'));
       started.tlsPort = await addListener(server, options.tls.port, tlsHost, 'broker (mqtts)');
     }
