@@ -103,5 +103,8 @@ describe('lophoc-broker serve options', () => {
     expect(() => serveOptions(['--city-url', 'mqtts://city.example:8883'], env)).toThrow('--city-url needs at least one --city-topic');
     expect(() => serveOptions(['--port', '70000'], env)).toThrow('--port must be 0-65535, got 70000');
     expect(() => serveOptions(['--storage', 'leveldb'], env)).toThrow(/--storage must be sqlite, memory or redis/);
+    expect(serveOptions([], env).tcpNoDelay).toBeUndefined();
+    expect(serveOptions(['--nagle'], env).tcpNoDelay).toBe(false);
+    expect(serveOptions([], { ...env, LOPHOC_BROKER_NAGLE: '1' }).tcpNoDelay).toBe(false);
   });
 });

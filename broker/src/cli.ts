@@ -11,7 +11,7 @@ export const USAGE = `lophoc-broker — the LopHoc district MQTT broker and its 
 Serve (the default command):
   lophoc-broker [serve] [--data DIR] [--host H] [--port 1883] [--tls-port 8883 --cert FILE --key FILE]
                 [--ws-port 8083] [--provisioning-port 8884] [--public-host NAME]
-                [--storage sqlite|memory|redis://host:6379] [--id NAME] [--allow-anonymous]
+                [--storage sqlite|memory|redis://host:6379] [--id NAME] [--allow-anonymous] [--nagle]
                 [--city-url mqtts://city:8883 --city-username U --city-client-id ID --city-prefix district/q5/
                  --city-topic FILTER ...]   (password in LOPHOC_CITY_PASSWORD)
 Registry (on DIR/registry.db; --data or LOPHOC_BROKER_DATA, default ./data/broker):
@@ -66,6 +66,7 @@ export function serveOptions(args: string[], env: NodeJS.ProcessEnv): Omit<Broke
       storage: { type: 'string' },
       id: { type: 'string' },
       'allow-anonymous': { type: 'boolean' },
+      nagle: { type: 'boolean' },
       'city-url': { type: 'string' },
       'city-username': { type: 'string' },
       'city-client-id': { type: 'string' },
@@ -113,6 +114,7 @@ export function serveOptions(args: string[], env: NodeJS.ProcessEnv): Omit<Broke
     provisioning: provisioningPort === undefined ? undefined : { port: provisioningPort, publicHost: values['public-host'] },
     registry: anonymous ? undefined : join(dir, 'registry.db'),
     storage,
+    ...(values.nagle === true || env.LOPHOC_BROKER_NAGLE === '1' ? { tcpNoDelay: false } : {}),
   };
 }
 
