@@ -75,7 +75,7 @@ export interface BrokerOptions {
   registryPollMs?: number;
   /**
    * TCP_NODELAY on accepted TCP and TLS connections (default true). false keeps Nagle's algorithm: fewer, larger
-   * segments for a bulk stream (the ingest bench stored ~19 % more records/s with ten per message when its own core
+   * segments for a bulk stream (the ingest bench stored ~20 % more records/s with ten per message when its own core
    * was the limit), but a small packet may wait for the receiver's delayed ACK (~40 ms).
    */
   tcpNoDelay?: boolean;
