@@ -272,8 +272,6 @@ interface Broker {
   url: string;
   /** each publisher process's gateways, the same in every run */
   gateways: Gateway[][];
-  /** with AUTH: the consumers' service account */
-  service?: Credentials;
   /** the broker process's CPU time so far, µs */
   cpu(): Promise<number>;
 }
@@ -390,13 +388,12 @@ export default async function runIngestBench(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-ingest-bench-'));
   const registryFile = join(dir, 'registry.db');
   const registry = AUTH ? Registry.open(registryFile) : undefined;
-  let service: Credentials | undefined;
   if (registry) {
     registry.addSite({ id: 'hcm', kind: 'city', name: 'Thành phố Hồ Chí Minh' });
     registry.addSite({ id: 'cho-quan', kind: 'ward', name: 'Phường Chợ Quán', parent: 'hcm' });
     registry.addSite({ id: SITE, kind: 'school', name: 'Trường đo hiệu năng', parent: 'cho-quan' });
-    service = await registry.ensureServiceAccount({ username: 'ops-center', role: 'service' });
-    login = { username: service.username, password: service.password };
+    const { username, password } = await registry.ensureServiceAccount({ username: 'ops-center', role: 'service' });
+    login = { username, password };
   }
   const brokerProcess = forkSelf({ LOPHOC_INGEST_BENCH_BROKER: '1', ...(registry ? { LOPHOC_INGEST_BENCH_REGISTRY: registryFile } : {}) });
   const broker: Broker = {
@@ -407,7 +404,6 @@ export default async function runIngestBench(): Promise<void> {
         brokerProcess.send('cpu');
       }),
     gateways: [],
-    ...(service ? { service } : {}),
   };
   // Gateways named by process and number (gw-b0-0 …); with AUTH each is provisioned once (scrypt: ~50 ms each).
   for (let i = 0; i < PUBLISHERS; i++) {
@@ -446,7 +442,7 @@ export default async function runIngestBench(): Promise<void> {
       dataDir: dir,
       mqttUrl: broker.url,
       mqttClientId,
-      ...(broker.service ? { mqttUsername: broker.service.username, mqttPassword: broker.service.password } : {}),
+      ...(login.username ? { mqttUsername: login.username, mqttPassword: login.password } : {}),
       port: 0,
       log,
       store,

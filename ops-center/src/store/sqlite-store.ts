@@ -38,7 +38,7 @@ interface SeriesRows {
  * Schema version in `PRAGMA user_version`. 0: a file from before versions (samples in a rowid table with an index
  * on the series); 1: samples keyed by series, ts and seq in a WITHOUT ROWID table; 2: the seqs stored per node as
  * ranges (`seq_ranges`) instead of a `records` row each; 3: samples keyed by a series id (`series`, `points`)
- instead of the series' four names (see `migrate`).
+ * instead of the series' four names (see `migrate`).
  */
 const SCHEMA_VERSION = 3;
 
@@ -550,7 +550,7 @@ export class SqliteStore implements Store {
   /**
    * SAMPLE_ROWS rows per statement: one statement per sample cost ~4 µs a row, these ~3 µs (2026-11-28, scratch file).
    * A series with SERIES_ROWS or more new samples in the batch gets statements of its own that bind its four names
-   * once rather than on every row; the samples of the others go in together, seven values a row.
+   * once rather than on every row; the samples of the others go in together, four values a row.
    */
   private insertSamples(series: Map<Message['topic'], Map<string, SeriesRows>>): void {
     let mixed: number[] = [];
