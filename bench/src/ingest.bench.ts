@@ -382,6 +382,48 @@ async function deferredSubscriber(url: string, batch: number): Promise<{ count: 
   };
 }
 
+/**
+ * Diagnostic consumer (`LOPHOC_INGEST_BENCH_CONSUMERS=…,stall`): the lean subscriber, but once per event-loop turn
+ * that brought messages it holds its thread for `LOPHOC_INGEST_BENCH_STALL_MS` (3) ms — as the ingest's SQLite
+ * commit does — and then PUBACKs them in one write. It stores nothing: what it costs the broker beyond the lean peer
+ * is the price of a consumer that stops reading while it works.
+ */
+async function stallSubscriber(url: string, batch: number): Promise<{ count: () => number; stop: () => Promise<void> }> {
+  const stallMs = Number(process.env.LOPHOC_INGEST_BENCH_STALL_MS ?? 3);
+  let records = 0;
+  const clientId = `bench-stall-${Date.now()}`;
+  const client = new MqttClient({ url, clientId, clean: false, manualAcks: true, ...login });
+  client.on('error', () => {});
+  let ids: number[] = [];
+  let scheduled = false;
+  const work = () => {
+    scheduled = false;
+    const until = performance.now() + stallMs;
+    while (performance.now() < until);
+    client.ack(ids);
+    ids = [];
+  };
+  client.on('message', (_topic, _payload, packet) => {
+    records += batch;
+    if (packet.qos === 1 && packet.messageId !== undefined) ids.push(packet.messageId);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(work);
+    }
+  });
+  const connected = new Promise((resolve) => client.once('connect', resolve));
+  client.connect();
+  await connected;
+  await client.subscribe([{ topic: 'lophoc/v1/+/+/+/telemetry', qos: 1 }]);
+  return {
+    count: () => records,
+    stop: async () => {
+      await client.end();
+      await dropSession(url, clientId);
+    },
+  };
+}
+
 export default async function runIngestBench(): Promise<void> {
   if (WORKER || BROKER) return;
   if (PIN) pin(process.pid, 1);
@@ -426,7 +468,12 @@ export default async function runIngestBench(): Promise<void> {
   /** One consumer's figures; a fresh store and MQTT session each time. */
   const measure = async (consumer: string, batch: number, messages: number): Promise<Measured> => {
     runs++;
-    const peers = { 'fan-in': bareSubscriber, 'fan-in-lean': leanSubscriber, deferred: deferredSubscriber } as const;
+    const peers = {
+      'fan-in': bareSubscriber,
+      'fan-in-lean': leanSubscriber,
+      deferred: deferredSubscriber,
+      stall: stallSubscriber,
+    } as const;
     if (consumer in peers) {
       const peer = await peers[consumer as keyof typeof peers](broker.url, batch);
       const measured = await drive(broker, messages, batch, peer.count);
@@ -479,11 +526,16 @@ export default async function runIngestBench(): Promise<void> {
             lines.push(
               `${`${label}, round ${round + 1}, ${consumer}`.padEnd(46)}${fmt(m.rate)}${`${m.lagMs!.toFixed(0)} ms`.padStart(10)}${`${m.backlogMs!.toFixed(0)} ms`.padStart(10)}${cpu(m)}${busy(m)}`,
             );
-        const deferred = measured.get('deferred');
-        if (deferred)
-          lines.push(
-            `${`${label}, round ${round + 1}, deferred PUBACKs`.padEnd(34)}${fmt(deferred.rate)}${''.padStart(56)}${cpu(deferred)}`,
-          );
+        for (const [name, what] of [
+          ['deferred', 'deferred PUBACKs'],
+          ['stall', 'stalled reads'],
+        ] as const) {
+          const diagnostic = measured.get(name);
+          if (diagnostic)
+            lines.push(
+              `${`${label}, round ${round + 1}, ${what}`.padEnd(34)}${fmt(diagnostic.rate)}${''.padStart(56)}${cpu(diagnostic)}${busy(diagnostic)}`,
+            );
+        }
         const ratio = (peer: 'fan-in' | 'fan-in-lean') => {
           const other = measured.get(peer);
           if (!sqlite || !other) return '—'.padStart(8);

@@ -42,6 +42,76 @@ describe('SQLite store', () => {
     }
   });
 
+  describe("a node's highest seq range, kept in memory for in-order claims", () => {
+    const T0 = Date.UTC(2026, 10, 28, 1, 0, 0);
+    const telemetry = (seq: number, ts = T0 + seq) =>
+      decodeMessage(
+        `lophoc/v1/ttht-cho-lon/gw-p101/th-1/telemetry`,
+        Buffer.from(JSON.stringify({ v: 1, ts, seq, values: { co2: 400 + seq } })),
+      );
+    const seqs = (from: number, to: number, ts?: number) => Array.from({ length: to - from + 1 }, (_, i) => telemetry(from + i, ts));
+
+    it('is read again after another connection stored seqs of the node', async () => {
+      const file = join(dir, 'two-writers.db');
+      const ingest = new SqliteStore(file);
+      const other = new SqliteStore(file);
+      try {
+        expect(await ingest.write(seqs(1, 10), T0)).toMatchObject({ stored: 10, duplicates: 0 });
+        expect(await other.write(seqs(11, 20), T0)).toMatchObject({ stored: 10, duplicates: 0 });
+        // 11–20 are in the file now, though not in what the first connection saw of the node.
+        expect(await ingest.write(seqs(11, 25), T0)).toMatchObject({ stored: 5, duplicates: 10 });
+        expect(await ingest.gaps()).toEqual([]);
+      } finally {
+        await other.close();
+        await ingest.close();
+      }
+    });
+
+    it('is forgotten by a prune, so seqs sent again after their range was pruned are stored again', async () => {
+      const store = new SqliteStore(join(dir, 'pruned.db'));
+      try {
+        expect(await store.write(seqs(1, 10, T0), T0)).toMatchObject({ stored: 10 });
+        expect(await store.prune(T0 + 1, T0 + 1)).toMatchObject({ records: 10 });
+        expect(await store.write(seqs(5, 12, T0 + 5000), T0 + 5000)).toMatchObject({ stored: 8, duplicates: 0 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps what was committed when a batch rolls back', async () => {
+      const store = new SqliteStore(join(dir, 'rolled-back.db'));
+      try {
+        expect(await store.write(seqs(1, 5), T0)).toMatchObject({ stored: 5 });
+        const broken = telemetry(7);
+        if (broken.kind !== 'telemetry' || Array.isArray(broken.payload)) throw new Error('expected one telemetry record');
+        broken.payload.values.co2 = Number.NaN; // binds as NULL: the batch fails after its seqs were claimed
+        await expect(store.write([telemetry(6), broken], T0)).rejects.toThrow(/NOT NULL constraint failed/);
+        expect(await store.write(seqs(6, 8), T0)).toMatchObject({ stored: 3, duplicates: 0 });
+        expect(await store.write([telemetry(3), telemetry(9)], T0)).toMatchObject({ stored: 1, duplicates: 1 });
+        expect(await store.gaps()).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('answers claims below it (a replayed backlog) from the file, and a gap above it opens a new range', async () => {
+      const store = new SqliteStore(join(dir, 'below.db'));
+      try {
+        expect(await store.write([...seqs(1, 3), ...seqs(10, 12)], T0)).toMatchObject({ stored: 6 });
+        expect(await store.write(seqs(20, 21), T0)).toMatchObject({ stored: 2 });
+        expect(await store.gaps()).toEqual([
+          { site: 'ttht-cho-lon', node: 'gw-p101', from: 4, to: 9 },
+          { site: 'ttht-cho-lon', node: 'gw-p101', from: 13, to: 19 },
+        ]);
+        expect(await store.write(seqs(2, 11), T0)).toMatchObject({ stored: 6, duplicates: 4 });
+        expect(await store.write(seqs(13, 22), T0)).toMatchObject({ stored: 8, duplicates: 2 });
+        expect(await store.gaps()).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   it('stores every sample once when a batch holds long and short series of messages decoded by the ingest', async () => {
     // decodeIngested shares one topic object per topic name, which the store groups series by: gw-p101's 230
     // temperatures go in with statements of their own (100, 100, 30 rows), gw-p102's 3 with the other samples.

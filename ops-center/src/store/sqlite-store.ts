@@ -196,6 +196,13 @@ const SCHEMA = `
   ${RECORDS_VIEW}
 `;
 
+/** One row of `seq_ranges`: a run of a node's stored seqs, and the newest record time in it. */
+interface SeqRange {
+  first: number;
+  last: number;
+  ts: number;
+}
+
 /** A record of a batch on its way in (see `write`). */
 interface Claim {
   seq: number;
@@ -262,6 +269,16 @@ export class SqliteStore implements Store {
   private readonly seriesIds = new Map<string, number>();
   /** Keys added to `seriesIds` by the batch being written: forgotten if it rolls back. */
   private readonly newSeries: string[] = [];
+  /**
+   * Per node (`site\0node`), its highest seq range as committed, or null when it has none: a node sends its seqs in
+   * order, so a batch's claims usually start at or after that range and are answered from here without reading
+   * `seq_ranges` (`knownNear`). Emptied when another connection changed the file (`PRAGMA data_version`) and by
+   * `prune`.
+   */
+  private readonly topRanges = new Map<string, SeqRange | null>();
+  /** Changes of the batch being written to `topRanges`, applied once it commits. */
+  private readonly newTopRanges: [string, SeqRange][] = [];
+  private dataVersion = -1;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -293,6 +310,10 @@ export class SqliteStore implements Store {
          UNION ALL
          SELECT first, last, ts FROM seq_ranges WHERE site = @site AND node = @node AND first > @lo AND first <= @hi`,
       ),
+      topRange: this.db.prepare<[string, string], SeqRange>(
+        'SELECT first, last, ts FROM seq_ranges WHERE site = ? AND node = ? ORDER BY first DESC LIMIT 1',
+      ),
+      dataVersion: this.db.prepare<[], number>('PRAGMA data_version').pluck(),
       rangeInsert: this.db.prepare('INSERT INTO seq_ranges (site, node, first, last, received_at, ts) VALUES (?, ?, ?, ?, ?, ?)'),
       rangeUpdate: this.db.prepare('UPDATE seq_ranges SET last = ?, received_at = ?, ts = ? WHERE site = ? AND node = ? AND first = ?'),
       rangeDelete: this.db.prepare('DELETE FROM seq_ranges WHERE site = ? AND node = ? AND first = ?'),
@@ -375,8 +396,15 @@ export class SqliteStore implements Store {
     /** The batch's new samples per series, for `insertSamples`. */
     const series = new Map<Message['topic'], Map<string, SeriesRows>>();
     this.newSeries.length = 0;
+    this.newTopRanges.length = 0;
     try {
       this.db.transaction(() => {
+        // Read first in the transaction, so it is of the snapshot this batch reads and writes.
+        const dataVersion = this.sql.dataVersion.get()!;
+        if (dataVersion !== this.dataVersion) {
+          this.topRanges.clear(); // another connection wrote to the file: what was cached may be gone
+          this.dataVersion = dataVersion;
+        }
         for (const message of messages) {
           const { site, node } = message.topic;
           const key = `${site}/${node}`;
@@ -447,6 +475,7 @@ export class SqliteStore implements Store {
       for (const key of this.newSeries) this.seriesIds.delete(key);
       throw error;
     }
+    for (const [key, range] of this.newTopRanges) this.topRanges.set(key, range);
     return result;
   }
 
@@ -461,7 +490,9 @@ export class SqliteStore implements Store {
       if (seq < lo) lo = seq;
       else if (seq > hi) hi = seq;
     }
-    const known = this.sql.rangesNear.all({ site, node, lo: lo - 1, hi: hi + 1 }).sort((a, b) => a.first - b.first);
+    const key = `${site}\0${node}`;
+    const top = this.topRange(key, site, node);
+    const known = this.knownNear(top, site, node, lo - 1, hi + 1);
     const fresh: number[] = [];
     let newestTs = 0;
     const taken = entries.length > 1 ? new Set<number>() : undefined;
@@ -506,6 +537,31 @@ export class SqliteStore implements Store {
       } else this.sql.rangeInsert.run(site, node, range.first, range.last, receivedAt, range.ts);
     }
     for (const first of byFirst.keys()) this.sql.rangeDelete.run(site, node, first);
+    // The highest range now: the last merged one if it reaches as far as the old top (it is the top or swallowed it).
+    const last = merged.at(-1)!;
+    if (top === null || last.last >= top.last) this.newTopRanges.push([key, { first: last.first, last: last.last, ts: last.ts }]);
+  }
+
+  /** The node's highest range as committed (read once per node, then kept in `topRanges`). */
+  private topRange(key: string, site: string, node: string): SeqRange | null {
+    let top = this.topRanges.get(key);
+    if (top === undefined) {
+      top = this.sql.topRange.get(site, node) ?? null;
+      if (this.topRanges.size >= 100_000) this.topRanges.clear(); // a fleet far larger than a district's: read again
+      this.topRanges.set(key, top);
+    }
+    return top;
+  }
+
+  /**
+   * The node's ranges that hold or touch [lo, hi], in order. Ranges are disjoint and not adjacent, so when lo is at
+   * or past the start of the highest range, no other range can reach it: the answer is that range or nothing.
+   * Only claims reaching below it (a node replaying or resending old seqs) read `seq_ranges`.
+   */
+  private knownNear(top: SeqRange | null, site: string, node: string, lo: number, hi: number): SeqRange[] {
+    if (top === null) return [];
+    if (lo >= top.first) return top.last >= lo ? [top] : [];
+    return this.sql.rangesNear.all({ site, node, lo, hi }).sort((a, b) => a.first - b.first);
   }
 
   /** What a record carries, stored once its seq was new to the node. */
@@ -708,6 +764,7 @@ export class SqliteStore implements Store {
   }
 
   async prune(before: number, minuteRollupsBefore: number): Promise<{ samples: number; records: number }> {
+    this.topRanges.clear();
     return this.db.transaction(() => {
       const series = this.db.prepare<[], { id: number }>('SELECT id FROM series');
       const prune = this.db.prepare('DELETE FROM points WHERE series = ? AND ts < ?');
