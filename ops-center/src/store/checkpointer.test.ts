@@ -1,8 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { decodeMessage } from '@lophoc/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from './sqlite-store.js';
@@ -47,5 +49,45 @@ describe('SQLite checkpoints from a worker thread', () => {
     expect(points).toHaveLength(seq);
     expect(await reopened.gaps()).toEqual([]);
     await reopened.close();
+  });
+  it('never fails a batch while checkpoints that restart the WAL hold the write lock', async () => {
+    // A checkpoint RESTART takes the write lock for a moment. A batch must wait for it (the busy timeout), not fail
+    // with SQLITE_BUSY: a batch whose transaction first read and then wrote (deferred) failed in about half of
+    // 600-batch runs against the checkpointer (2026-11-29).
+    const file = join(dir, 'ops.db');
+    const store = new SqliteStore(file);
+    const stop = new Int32Array(new SharedArrayBuffer(4));
+    const checkpoints = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const db = new (require(workerData.sqlite))(workerData.file, { timeout: 5000 });
+       let runs = 0;
+       while (Atomics.load(workerData.stop, 0) === 0) { db.pragma('wal_checkpoint(RESTART)'); runs++; }
+       db.close();
+       require('node:worker_threads').parentPort.postMessage(runs);`,
+      { eval: true, workerData: { file, stop, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') } },
+    );
+    const ran = new Promise<number>((resolve, reject) => {
+      checkpoints.once('message', resolve);
+      checkpoints.once('error', reject);
+    });
+    let seq = 0;
+    let stored = 0;
+    try {
+      for (let batch = 0; batch < 300; batch++) {
+        stored += (
+          await store.write(
+            Array.from({ length: 20 }, () => telemetry(++seq)),
+            T0,
+          )
+        ).stored;
+        await sleep(0);
+      }
+    } finally {
+      Atomics.store(stop, 0, 1);
+    }
+    expect(await ran).toBeGreaterThan(10);
+    expect(stored).toBe(seq);
+    expect(await store.gaps()).toEqual([]);
+    await store.close();
   });
 });
