@@ -24,7 +24,7 @@ export async function runUserCommand(
   stdin: Readable,
 ): Promise<string> {
   const [verb, username, ...rest] = args;
-  const db = await openStore(store);
+  const db = await openStore(store, { writer: false }); // the daemon may be running on the same file
   try {
     if (verb === 'list') {
       return (await db.users()).map((user) => `${user.username}\t${user.role}`).join('\n');

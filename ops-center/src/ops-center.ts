@@ -75,7 +75,10 @@ export async function startOpsCenter(options: OpsCenterOptions): Promise<Running
   if (!(rawRetentionDays > 0)) throw new TypeError(`rawRetentionDays must be a positive number, got ${rawRetentionDays}`);
   await mkdir(dataDir, { recursive: true });
   const now = () => Date.now();
-  const store = await openStore(options.store ?? { kind: 'sqlite', file: join(dataDir, 'ops-center.db') });
+  // Rollups of the last hour are written once a minute; the raw points they could be recomputed from must outlive that.
+  const store = await openStore(options.store ?? { kind: 'sqlite', file: join(dataDir, 'ops-center.db') }, {
+    deferRollupsMs: Math.min(3_600_000, (rawRetentionDays * DAY) / 2),
+  });
   const live = new LiveHub();
   let ingest: Ingest | undefined;
   let app: FastifyInstance | undefined;

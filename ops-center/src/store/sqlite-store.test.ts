@@ -246,6 +246,127 @@ describe('SQLite store', () => {
     );
   });
 
+  describe('rollups of recent minutes, written once a minute', () => {
+    const T0 = Date.UTC(2026, 10, 28, 3, 59, 0);
+    const site = 'ttht-cho-lon';
+    const nodes = ['gw-p101', 'gw-p102'];
+    const names = ['temperature', 'co2'];
+    /** A process killed with its store open: what was committed stays, what it held in memory is gone. */
+    const crash = async (store: SqliteStore) => {
+      const inside = store as unknown as { db: Database.Database; checkpointer?: { stop(): Promise<void> } };
+      await inside.checkpointer?.stop();
+      inside.db.close();
+    };
+    const telemetry = (node: string, seq: number, ts: number, values: Record<string, number>) =>
+      decodeIngested(`lophoc/v1/${site}/${node}/th-1/telemetry`, Buffer.from(JSON.stringify({ v: 1, ts, seq, values })));
+    const expectRollups = async (store: SqliteStore, samples: LatestValue[]) => {
+      for (const [resolution, width] of [
+        ['1m', 60_000],
+        ['1h', 3_600_000],
+      ] as const) {
+        const expected = rollups(samples, width);
+        for (const node of nodes) {
+          for (const name of names) {
+            const model = expected
+              .filter((r) => r.node === node && r.name === name)
+              .sort((a, b) => a.bucket - b.bucket)
+              .map((r) => [r.bucket, r.sum / r.count, r.min, r.max, r.count]);
+            expect(await store.series({ site, node, device: 'th-1', name, resolution })).toEqual(model);
+          }
+        }
+      }
+    };
+
+    it('equal a plain model across reads, flushes, replayed backlogs and crashes, for random steps', async () => {
+      const message = fc.record({
+        node: fc.constantFrom(...nodes),
+        seq: fc.integer({ min: 0, max: 80 }),
+        ts: fc.integer({ min: 0, max: 150 }).map((s) => T0 + s * 1000),
+        values: fc.dictionary(fc.constantFrom(...names), fc.integer({ min: -50, max: 5000 }), { minKeys: 1, maxKeys: 2 }),
+      });
+      const step = fc.oneof(
+        // late: the batch arrives 3 hours after its samples (a replayed backlog), past the deferral: written at once.
+        {
+          weight: 6,
+          arbitrary: fc.record({
+            kind: fc.constant('batch' as const),
+            messages: fc.array(message, { minLength: 1, maxLength: 30 }),
+            late: fc.boolean(),
+          }),
+        },
+        { weight: 2, arbitrary: fc.constant({ kind: 'crash' as const }) },
+        { weight: 1, arbitrary: fc.constant({ kind: 'read' as const }) },
+      );
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), fc.constantFrom(0, 60_000), async (steps, rollupFlushMs) => {
+          const file = join(dir, `deferred-${run++}.db`);
+          let store = new SqliteStore(file, { rollupFlushMs });
+          const stored = new Map(nodes.map((node) => [node, new Set<number>()]));
+          const samples: LatestValue[] = [];
+          try {
+            for (const current of steps) {
+              if (current.kind === 'crash') {
+                await crash(store);
+                store = new SqliteStore(file, { rollupFlushMs });
+              } else if (current.kind === 'read') await expectRollups(store, samples);
+              else {
+                for (const { node, seq, ts, values } of current.messages) {
+                  if (stored.get(node)!.has(seq)) continue;
+                  stored.get(node)!.add(seq);
+                  for (const [name, value] of Object.entries(values)) samples.push({ site, node, device: 'th-1', name, value, ts });
+                }
+                const messages = current.messages.map(({ node, seq, ts, values }) => telemetry(node, seq, ts, values));
+                await store.write(messages, current.late ? T0 + 3 * 3_600_000 : T0);
+              }
+            }
+            await expectRollups(store, samples);
+          } finally {
+            await store.close();
+          }
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('are written before a prune drops points, so a crash after the prune loses none of them', async () => {
+      const file = join(dir, 'pruned-then-crashed.db');
+      const store = new SqliteStore(file);
+      await store.write([telemetry('gw-p101', 1, T0, { co2: 500 }), telemetry('gw-p101', 2, T0 + 1000, { co2: 700 })], T0);
+      expect(await store.prune(T0 + 60_000, 0)).toMatchObject({ samples: 2 });
+      await crash(store);
+      const next = new SqliteStore(file);
+      const query = { site, node: 'gw-p101', device: 'th-1', name: 'co2', resolution: '1m' } as const;
+      expect(await next.series(query)).toEqual([[T0 - (T0 % 60_000), 600, 500, 700, 2]]);
+      await next.close();
+    });
+
+    it('after a crash, a reader (writer: false) leaves them alone and the next writer computes them from points', async () => {
+      const file = join(dir, 'crashed.db');
+      const values = [410, 405, 1200, 398];
+      const writer = new SqliteStore(file);
+      await writer.write(
+        values.map((co2, i) => telemetry('gw-p101', i + 1, T0 + i * 1000, { co2 })),
+        T0,
+      );
+      await crash(writer); // within the minute: nothing written to rollup_1m yet
+      const query = { site, node: 'gw-p101', device: 'th-1', name: 'co2', resolution: '1m' } as const;
+      const reader = new SqliteStore(file, { writer: false });
+      expect(await reader.series(query)).toEqual([]);
+      await reader.close();
+      const next = new SqliteStore(file);
+      const minute = T0 - (T0 % 60_000);
+      expect(await next.series(query)).toEqual([[minute, (410 + 405 + 1200 + 398) / 4, 398, 1200, 4]]);
+      expect(await next.series({ ...query, resolution: '1h' })).toEqual([
+        [T0 - (T0 % 3_600_000), (410 + 405 + 1200 + 398) / 4, 398, 1200, 4],
+      ]);
+      await next.close();
+      const raw = new Database(file, { readonly: true });
+      expect(raw.prepare('SELECT count(*) AS n FROM rollup_pending').get()).toEqual({ n: 0 });
+      raw.close();
+    });
+  });
+
   it('sums one series into its rollups and latest value when its messages do not share a topic object', async () => {
     // decodeMessage (tests, tools) gives each message its own topic object, unlike the ingest's decoder.
     const T0 = Date.UTC(2026, 10, 28, 5, 0, 0);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BirthPayload, Message, TelemetryRecord } from '@lophoc/protocol';
 import Database from 'better-sqlite3';
 import { Checkpointer } from './checkpointer.js';
@@ -129,6 +130,10 @@ const SCHEMA = `
     count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
     PRIMARY KEY (site, node, device, name, bucket)
   ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS rollup_pending (
+    series INTEGER NOT NULL, bucket INTEGER NOT NULL, owner TEXT NOT NULL,
+    PRIMARY KEY (series, bucket)
+  ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS latest (
     site TEXT NOT NULL, node TEXT NOT NULL, device TEXT NOT NULL, name TEXT NOT NULL,
     ts INTEGER NOT NULL, value REAL NOT NULL,
@@ -216,6 +221,16 @@ interface Claim {
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
+/** Deferred rollups are written to their tables at least this often (see `SqliteStore.pendingRollups`). */
+const ROLLUP_FLUSH_MS = 60_000;
+/** …and once this many minutes of series are waiting, whichever comes first. */
+const ROLLUP_FLUSH_MINUTES = 20_000;
+
+/** A minute of one series whose rollup sums are not yet in `rollup_1m` and `rollup_1h`. */
+interface PendingMinute extends Bucket {
+  series: number;
+  names: SeriesRows['names'];
+}
 
 type NodeRow = {
   site: string;
@@ -279,8 +294,36 @@ export class SqliteStore implements Store {
   /** Changes of the batch being written to `topRanges`, applied once it commits. */
   private readonly newTopRanges: [string, SeqRange][] = [];
   private dataVersion = -1;
+  /**
+   * Rollup sums of recent minutes (`deferRollupsMs`), by `series:bucket`, committed but not yet added to
+   * `rollup_1m` and `rollup_1h`: a series is written there once a minute (`ROLLUP_FLUSH_MS`) instead of with every
+   * batch, which with one record per gateway per batch was two of the ~six statements per record. Each such minute
+   * has a row in `rollup_pending`, written in the batch's transaction when the minute first gets a sample, so after a
+   * crash the next writer recomputes exactly those minutes (and their hours) from `points` (`recoverRollups`).
+   * Reads of rollups and `prune` add them to the tables first, so what they see is exact.
+   */
+  private readonly pendingRollups = new Map<number, PendingMinute[]>();
+  /** How many minutes `pendingRollups` holds. */
+  private pendingMinutes = 0;
+  /** The batch being written's minutes for `pendingRollups`, added once it commits. */
+  private staged: PendingMinute[] = [];
+  private lastRollupFlush = Date.now();
+  /** Marks this store's `rollup_pending` rows; rows of another owner are a stopped writer's (`recoverRollups`). */
+  private readonly owner = randomUUID();
+  private readonly deferRollupsMs: number;
+  private readonly rollupFlushMs: number;
 
-  constructor(file: string) {
+  /**
+   * `deferRollupsMs`: samples at most this much older than their batch's `receivedAt` have their rollups deferred
+   * (default 1 hour); older ones, a backlog replayed, are written at once. It must stay shorter than the raw
+   * retention, so that a crashed writer's deferred minutes still have every point when they are recomputed.
+   * `rollupFlushMs`: how often deferred rollups are written (default 1 minute; tests).
+   * `writer: false` for a process that opens the file of a running ops-center (the CLI): it leaves the deferred
+   * minutes of the writer alone.
+   */
+  constructor(file: string, options: { deferRollupsMs?: number; rollupFlushMs?: number; writer?: boolean } = {}) {
+    this.deferRollupsMs = options.deferRollupsMs ?? HOUR;
+    this.rollupFlushMs = options.rollupFlushMs ?? ROLLUP_FLUSH_MS;
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL'); // WAL + NORMAL: durable across process crashes, which is what acks promise
@@ -329,6 +372,13 @@ export class SqliteStore implements Store {
       seriesInsert: this.db.prepare('INSERT INTO series (site, node, device, name) VALUES (?, ?, ?, ?)'),
       rollup1m: rollup('rollup_1m'),
       rollup1h: rollup('rollup_1h'),
+      pendingInsert: this.db.prepare('INSERT OR REPLACE INTO rollup_pending (series, bucket, owner) VALUES (?, ?, ?)'),
+      pendingOfOthers: this.db.prepare<[string], { series: number; bucket: number }>(
+        'SELECT series, bucket FROM rollup_pending WHERE owner != ?',
+      ),
+      pendingDelete: this.db.prepare('DELETE FROM rollup_pending WHERE owner = ?'),
+      pendingDeleteOthers: this.db.prepare('DELETE FROM rollup_pending WHERE owner != ?'),
+      namesOf: this.db.prepare<[number], SeriesRows['names']>('SELECT site, node, device, name FROM series WHERE id = ?'),
       latest: this.db.prepare(
         `INSERT INTO latest (site, node, device, name, ts, value) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (site, node, device, name) DO UPDATE SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts`,
@@ -373,6 +423,7 @@ export class SqliteStore implements Store {
         { site: string; node: string; device: string; online: number; reason: string | null; ts: number }
       >('SELECT site, node, device, online, reason, ts FROM device_availability'),
     };
+    if (options.writer !== false) this.db.transaction(() => this.recoverRollups()).immediate();
   }
 
   async write(messages: readonly Message[], receivedAt: number): Promise<WriteResult> {
@@ -397,6 +448,8 @@ export class SqliteStore implements Store {
     const series = new Map<Message['topic'], Map<string, SeriesRows>>();
     this.newSeries.length = 0;
     this.newTopRanges.length = 0;
+    this.staged = [];
+    let flushedRollups = false;
     try {
       this.db
         .transaction(() => {
@@ -469,7 +522,12 @@ export class SqliteStore implements Store {
           for (const entry of ordered) this.storeClaimed(entry, result, series);
           if (result.samples.length) {
             this.insertSamples(series);
-            this.writeDerived(result, series);
+            this.writeDerived(result, series, receivedAt);
+          }
+          const waiting = this.pendingMinutes + this.staged.length;
+          if (waiting > 0 && (waiting >= ROLLUP_FLUSH_MINUTES || Date.now() - this.lastRollupFlush >= this.rollupFlushMs)) {
+            this.applyRollups([...[...this.pendingRollups.values()].flat(), ...this.staged]);
+            flushedRollups = true;
           }
           // IMMEDIATE: the write lock is taken at BEGIN, waiting out a checkpoint that holds it (busy timeout). A
           // deferred transaction whose first statement reads (data_version) would instead fail at once with
@@ -481,7 +539,74 @@ export class SqliteStore implements Store {
       throw error;
     }
     for (const [key, range] of this.newTopRanges) this.topRanges.set(key, range);
+    if (flushedRollups) {
+      this.pendingRollups.clear();
+      this.pendingMinutes = 0;
+      this.lastRollupFlush = Date.now();
+    } else for (const minute of this.staged) this.pendingMinutes += addPending(this.pendingRollups, minute);
+    this.staged = [];
     return result;
+  }
+
+  /** Adds the deferred rollups to `rollup_1m` and `rollup_1h` (in the caller's transaction) and drops their journal rows. */
+  private applyRollups(minutes: readonly PendingMinute[]): void {
+    const hours = new Map<number, PendingMinute[]>();
+    for (const minute of minutes) {
+      const { site, node, device, name } = minute.names;
+      this.sql.rollup1m.run(site, node, device, name, minute.bucket, minute.count, minute.sum, minute.min, minute.max);
+      addPending(hours, { ...minute, bucket: minute.bucket - (minute.bucket % HOUR) });
+    }
+    for (const hour of [...hours.values()].flat()) {
+      const { site, node, device, name } = hour.names;
+      this.sql.rollup1h.run(site, node, device, name, hour.bucket, hour.count, hour.sum, hour.min, hour.max);
+    }
+    this.sql.pendingDelete.run(this.owner);
+  }
+
+  /** Writes the deferred rollups now: before rollups are read, pruned, or the store is closed. */
+  private flushRollups(): void {
+    if (this.pendingMinutes === 0) return;
+    this.db.transaction(() => this.applyRollups([...this.pendingRollups.values()].flat())).immediate();
+    this.pendingRollups.clear();
+    this.pendingMinutes = 0;
+    this.lastRollupFlush = Date.now();
+  }
+
+  /**
+   * A writer that stopped without flushing (a crash, a kill) left its deferred minutes in `rollup_pending`; their
+   * rollup rows lack what it had not written. Each such minute, and each hour holding one, is computed again from
+   * its points — all still there, since deferral covers only the last `deferRollupsMs` and a prune flushes first.
+   * Runs when the writer opens the file; a reader of a file another process writes (the CLI) must not run it
+   * (`writer: false`), or the live writer's minutes would be counted twice once it writes them.
+   */
+  private recoverRollups(): void {
+    const minutes = this.sql.pendingOfOthers.all(this.owner);
+    if (minutes.length === 0) return;
+    const hours = new Set<string>();
+    for (const { series, bucket } of minutes) {
+      this.recomputeRollup('rollup_1m', series, bucket, MINUTE);
+      const hour = bucket - (bucket % HOUR);
+      if (hours.has(`${series}:${hour}`)) continue;
+      hours.add(`${series}:${hour}`);
+      this.recomputeRollup('rollup_1h', series, hour, HOUR);
+    }
+    this.sql.pendingDeleteOthers.run(this.owner);
+  }
+
+  private recomputeRollup(table: 'rollup_1m' | 'rollup_1h', series: number, bucket: number, width: number): void {
+    const names = this.sql.namesOf.get(series);
+    if (!names) return;
+    const { site, node, device, name } = names;
+    this.db
+      .prepare(`DELETE FROM ${table} WHERE site = ? AND node = ? AND device = ? AND name = ? AND bucket = ?`)
+      .run(site, node, device, name, bucket);
+    this.db
+      .prepare(
+        `INSERT INTO ${table} (site, node, device, name, bucket, count, sum, min, max)
+         SELECT ?, ?, ?, ?, ?, count(*), sum(value), min(value), max(value) FROM points
+         WHERE series = ? AND ts >= ? AND ts < ? HAVING count(*) > 0`,
+      )
+      .run(site, node, device, name, bucket, series, bucket, bucket + width);
   }
 
   /**
@@ -670,14 +795,18 @@ export class SqliteStore implements Store {
    * one, ~0.3 µs a sample in the bench profile, 2026-11-29). Topic objects are shared per topic name by the
    * ingest's decoder; messages decoded elsewhere may bring one series under several, so series merge by name here.
    */
-  private writeDerived(result: WriteResult, series: Map<Message['topic'], Map<string, SeriesRows>>): void {
-    const merged = new Map<string, { names: SeriesRows['names']; minutes: Bucket[]; hours: Bucket[]; ts: number; value: number }>();
+  private writeDerived(result: WriteResult, series: Map<Message['topic'], Map<string, SeriesRows>>, receivedAt: number): void {
+    const horizon = receivedAt - this.deferRollupsMs;
+    const merged = new Map<
+      string,
+      { names: SeriesRows['names']; deferred: Bucket[]; minutes: Bucket[]; hours: Bucket[]; ts: number; value: number }
+    >();
     for (const ofTopic of series.values()) {
       for (const { names, rows } of ofTopic.values()) {
         const key = `${names.site}/${names.node}/${names.device}/${names.name}`;
         let sums = merged.get(key);
         if (!sums) {
-          sums = { names, minutes: [], hours: [], ts: rows[0]!, value: rows[2]! };
+          sums = { names, deferred: [], minutes: [], hours: [], ts: rows[0]!, value: rows[2]! };
           merged.set(key, sums);
         }
         for (let i = 0; i < rows.length; i += 3) {
@@ -687,15 +816,27 @@ export class SqliteStore implements Store {
             sums.ts = ts;
             sums.value = value;
           }
-          addTo(sums.minutes, ts - (ts % MINUTE), value);
-          addTo(sums.hours, ts - (ts % HOUR), value);
+          if (ts >= horizon) addTo(sums.deferred, ts - (ts % MINUTE), value);
+          else {
+            addTo(sums.minutes, ts - (ts % MINUTE), value);
+            addTo(sums.hours, ts - (ts % HOUR), value);
+          }
         }
       }
     }
-    for (const { names, minutes, hours, ts, value } of merged.values()) {
+    for (const { names, deferred, minutes, hours, ts, value } of merged.values()) {
       const { site, node, device, name } = names;
       for (const r of minutes) this.sql.rollup1m.run(site, node, device, name, r.bucket, r.count, r.sum, r.min, r.max);
       for (const r of hours) this.sql.rollup1h.run(site, node, device, name, r.bucket, r.count, r.sum, r.min, r.max);
+      if (deferred.length) {
+        const id = this.seriesId(names);
+        for (const r of deferred) {
+          // The minute's journal row, once: a committed pending minute already has one.
+          if (!this.pendingRollups.get(id)?.some((minute) => minute.bucket === r.bucket))
+            this.sql.pendingInsert.run(id, r.bucket, this.owner);
+          this.staged.push({ series: id, names, bucket: r.bucket, count: r.count, sum: r.sum, min: r.min, max: r.max });
+        }
+      }
       if (this.sql.latest.run(site, node, device, name, ts, value).changes > 0) result.latest.push({ site, node, device, name, value, ts });
     }
   }
@@ -717,6 +858,7 @@ export class SqliteStore implements Store {
         .map((row) => [row.ts, row.value]);
     }
     const width = resolution === '1m' ? MINUTE : HOUR;
+    this.flushRollups();
     return this.sql
       .rollupSeries(resolution === '1m' ? 'rollup_1m' : 'rollup_1h')
       .all(site, node, device, name, from - (from % width), to, limit)
@@ -770,6 +912,7 @@ export class SqliteStore implements Store {
 
   async prune(before: number, minuteRollupsBefore: number): Promise<{ samples: number; records: number }> {
     this.topRanges.clear();
+    this.flushRollups(); // before any point goes: a deferred minute must keep every point until it is written
     return this.db
       .transaction(() => {
         const series = this.db.prepare<[], { id: number }>('SELECT id FROM series');
@@ -1084,8 +1227,12 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.checkpointer?.stop();
-    this.db.close();
+    try {
+      this.flushRollups();
+    } finally {
+      await this.checkpointer?.stop();
+      this.db.close();
+    }
   }
 
   private unitsByReading(): Map<string, string> {
@@ -1171,6 +1318,28 @@ interface Bucket {
   sum: number;
   min: number;
   max: number;
+}
+
+/**
+ * Adds a deferred minute's (or hour's) sums to those kept for its series and bucket (a series has one or two recent
+ * minutes waiting, so a list to search), taking the object itself when the bucket is new. Returns 1 if it was.
+ */
+function addPending(pending: Map<number, PendingMinute[]>, minute: PendingMinute): number {
+  let list = pending.get(minute.series);
+  if (!list) {
+    list = [];
+    pending.set(minute.series, list);
+  }
+  for (const known of list) {
+    if (known.bucket !== minute.bucket) continue;
+    known.count += minute.count;
+    known.sum += minute.sum;
+    if (minute.min < known.min) known.min = minute.min;
+    if (minute.max > known.max) known.max = minute.max;
+    return 0;
+  }
+  list.push(minute);
+  return 1;
 }
 
 /** Adds a sample to its bucket; a series has nearly always one bucket per batch, so a list to search. */
