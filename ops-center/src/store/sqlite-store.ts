@@ -451,89 +451,88 @@ export class SqliteStore implements Store {
     this.staged = [];
     let flushedRollups = false;
     try {
-      this.db
-        .transaction(() => {
-          // Read under the write lock: no other connection can commit until this batch has.
-          const dataVersion = this.sql.dataVersion.get()!;
-          if (dataVersion !== this.dataVersion) {
-            this.topRanges.clear(); // another connection wrote to the file: what was cached may be gone
-            this.dataVersion = dataVersion;
+      const batch = this.db.transaction(() => {
+        // Read under the write lock: no other connection can commit until this batch has.
+        const dataVersion = this.sql.dataVersion.get()!;
+        if (dataVersion !== this.dataVersion) {
+          this.topRanges.clear(); // another connection wrote to the file: what was cached may be gone
+          this.dataVersion = dataVersion;
+        }
+        for (const message of messages) {
+          const { site, node } = message.topic;
+          const key = `${site}/${node}`;
+          if (!seen.has(key)) {
+            seen.add(key);
+            this.sql.seen.run(site, node, receivedAt); // before state/birth, which update the row
           }
-          for (const message of messages) {
-            const { site, node } = message.topic;
-            const key = `${site}/${node}`;
-            if (!seen.has(key)) {
-              seen.add(key);
-              this.sql.seen.run(site, node, receivedAt); // before state/birth, which update the row
+          switch (message.kind) {
+            case 'telemetry': {
+              const { payload } = message;
+              if (Array.isArray(payload)) {
+                for (const record of payload) claim(message, key, record.seq, record.ts, record);
+              } else claim(message, key, payload.seq, payload.ts, payload);
+              break;
             }
-            switch (message.kind) {
-              case 'telemetry': {
-                const { payload } = message;
-                if (Array.isArray(payload)) {
-                  for (const record of payload) claim(message, key, record.seq, record.ts, record);
-                } else claim(message, key, payload.seq, payload.ts, payload);
-                break;
-              }
-              case 'event':
-                claim(message, key, message.payload.seq, message.payload.ts);
-                break;
-              case 'outbox':
-                // Stored once on (node, seq) like every record, and once more on the idempotency key inside (DESIGN §3).
-                claim(message, key, message.payload.seq, message.payload.ts);
-                break;
-              case 'state': {
-                const online = message.payload.online ? 1 : 0;
-                this.sql.state.run(online, message.payload.ts, online, message.payload.version, site, node);
-                if (message.payload.online) result.cameOnline.push({ site, node });
-                result.fleetChanged = true;
-                break;
-              }
-              case 'birth':
-                this.sql.birth.run(JSON.stringify(message.payload), site, node);
-                result.fleetChanged = true;
-                break;
-              case 'health':
-                this.sql.health.run(message.payload.outboxDepth, site, node);
-                break;
-              case 'availability': {
-                const availability = message.payload;
-                this.sql.availability.run(
-                  site,
-                  node,
-                  message.topic.device,
-                  availability.online ? 1 : 0,
-                  availability.reason ?? null,
-                  availability.ts,
-                );
-                result.fleetChanged = true;
-                break;
-              }
-              case 'cmd-result':
-                result.commandResults.push(commandResultUpdate(site, node, message.payload));
-                break;
-              default:
-                break; // cmd and ack are what the ops-center itself publishes
+            case 'event':
+              claim(message, key, message.payload.seq, message.payload.ts);
+              break;
+            case 'outbox':
+              // Stored once on (node, seq) like every record, and once more on the idempotency key inside (DESIGN §3).
+              claim(message, key, message.payload.seq, message.payload.ts);
+              break;
+            case 'state': {
+              const online = message.payload.online ? 1 : 0;
+              this.sql.state.run(online, message.payload.ts, online, message.payload.version, site, node);
+              if (message.payload.online) result.cameOnline.push({ site, node });
+              result.fleetChanged = true;
+              break;
             }
+            case 'birth':
+              this.sql.birth.run(JSON.stringify(message.payload), site, node);
+              result.fleetChanged = true;
+              break;
+            case 'health':
+              this.sql.health.run(message.payload.outboxDepth, site, node);
+              break;
+            case 'availability': {
+              const availability = message.payload;
+              this.sql.availability.run(
+                site,
+                node,
+                message.topic.device,
+                availability.online ? 1 : 0,
+                availability.reason ?? null,
+                availability.ts,
+              );
+              result.fleetChanged = true;
+              break;
+            }
+            case 'cmd-result':
+              result.commandResults.push(commandResultUpdate(site, node, message.payload));
+              break;
+            default:
+              break; // cmd and ack are what the ops-center itself publishes
           }
-          for (const [key, entries] of claims) {
-            const { site, node } = result.durable.get(key)!;
-            this.claimSeqs(site, node, entries, receivedAt);
-          }
-          for (const entry of ordered) this.storeClaimed(entry, result, series);
-          if (result.samples.length) {
-            this.insertSamples(series);
-            this.writeDerived(result, series, receivedAt);
-          }
-          const waiting = this.pendingMinutes + this.staged.length;
-          if (waiting > 0 && (waiting >= ROLLUP_FLUSH_MINUTES || Date.now() - this.lastRollupFlush >= this.rollupFlushMs)) {
-            this.applyRollups([...[...this.pendingRollups.values()].flat(), ...this.staged]);
-            flushedRollups = true;
-          }
-          // IMMEDIATE: the write lock is taken at BEGIN, waiting out a checkpoint that holds it (busy timeout). A
-          // deferred transaction whose first statement reads (data_version) would instead fail at once with
-          // SQLITE_BUSY when it then writes while a checkpoint holds the lock.
-        })
-        .immediate();
+        }
+        for (const [key, entries] of claims) {
+          const { site, node } = result.durable.get(key)!;
+          this.claimSeqs(site, node, entries, receivedAt);
+        }
+        for (const entry of ordered) this.storeClaimed(entry, result, series);
+        if (result.samples.length) {
+          this.insertSamples(series);
+          this.writeDerived(result, series, receivedAt);
+        }
+        const waiting = this.pendingMinutes + this.staged.length;
+        if (waiting > 0 && (waiting >= ROLLUP_FLUSH_MINUTES || Date.now() - this.lastRollupFlush >= this.rollupFlushMs)) {
+          this.applyRollups([...[...this.pendingRollups.values()].flat(), ...this.staged]);
+          flushedRollups = true;
+        }
+      });
+      // IMMEDIATE: the write lock is taken at BEGIN, waiting out a checkpoint that holds it (busy timeout). A
+      // deferred transaction whose first statement reads (data_version) would instead fail at once with
+      // SQLITE_BUSY when it then writes while a checkpoint holds the lock.
+      batch.immediate();
     } catch (error) {
       for (const key of this.newSeries) this.seriesIds.delete(key);
       throw error;
