@@ -305,26 +305,28 @@ async function bareSubscriber(url: string, batch: number): Promise<{ count: () =
   };
 }
 
+/** Connects a consumer's lean client and subscribes it to all telemetry; returns the consumer's `stop`. */
+async function subscribedLean(url: string, clientId: string, client: MqttClient): Promise<() => Promise<void>> {
+  client.on('error', () => {});
+  const connected = new Promise((resolve) => client.once('connect', resolve));
+  client.connect();
+  await connected;
+  await client.subscribe([{ topic: 'lophoc/v1/+/+/+/telemetry', qos: 1 }]);
+  return async () => {
+    await client.end();
+    await dropSession(url, clientId);
+  };
+}
+
 /** The bare subscriber on @lophoc/mqtt-client (PUBACK on receipt, like MQTT.js): the second peer. */
 async function leanSubscriber(url: string, batch: number): Promise<{ count: () => number; stop: () => Promise<void> }> {
   let records = 0;
   const clientId = `bench-lean-${Date.now()}`;
   const client = new MqttClient({ url, clientId, clean: false, ...login });
-  client.on('error', () => {});
   client.on('message', () => {
     records += batch;
   });
-  const connected = new Promise((resolve) => client.once('connect', resolve));
-  client.connect();
-  await connected;
-  await client.subscribe([{ topic: 'lophoc/v1/+/+/+/telemetry', qos: 1 }]);
-  return {
-    count: () => records,
-    stop: async () => {
-      await client.end();
-      await dropSession(url, clientId);
-    },
-  };
+  return { count: () => records, stop: await subscribedLean(url, clientId, client) };
 }
 
 /** Which consumers run (comma list), interleaved rounds, and messages per publisher per case: for profiling. */
@@ -393,7 +395,6 @@ async function stallSubscriber(url: string, batch: number): Promise<{ count: () 
   let records = 0;
   const clientId = `bench-stall-${Date.now()}`;
   const client = new MqttClient({ url, clientId, clean: false, manualAcks: true, ...login });
-  client.on('error', () => {});
   let ids: number[] = [];
   let scheduled = false;
   const work = () => {
@@ -411,17 +412,7 @@ async function stallSubscriber(url: string, batch: number): Promise<{ count: () 
       setImmediate(work);
     }
   });
-  const connected = new Promise((resolve) => client.once('connect', resolve));
-  client.connect();
-  await connected;
-  await client.subscribe([{ topic: 'lophoc/v1/+/+/+/telemetry', qos: 1 }]);
-  return {
-    count: () => records,
-    stop: async () => {
-      await client.end();
-      await dropSession(url, clientId);
-    },
-  };
+  return { count: () => records, stop: await subscribedLean(url, clientId, client) };
 }
 
 export default async function runIngestBench(): Promise<void> {

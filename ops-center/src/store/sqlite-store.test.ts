@@ -11,6 +11,25 @@ import type { LatestValue } from './store.js';
 import { storeContract } from './store-contract.js';
 import { newestPerSeries, rollups } from './write-result.js';
 
+/** The store's 1-minute and 1-hour rollups of device th-1 are what a plain model computes from the samples stored. */
+async function expectRollupsOfModel(store: SqliteStore, samples: LatestValue[], site: string, nodes: string[], names: string[]) {
+  for (const [resolution, width] of [
+    ['1m', 60_000],
+    ['1h', 3_600_000],
+  ] as const) {
+    const expected = rollups(samples, width);
+    for (const node of nodes) {
+      for (const name of names) {
+        const model = expected
+          .filter((r) => r.node === node && r.name === name)
+          .sort((a, b) => a.bucket - b.bucket)
+          .map((r) => [r.bucket, r.sum / r.count, r.min, r.max, r.count]);
+        expect(await store.series({ site, node, device: 'th-1', name, resolution })).toEqual(model);
+      }
+    }
+  }
+}
+
 describe('SQLite store', () => {
   let dir: string;
   beforeEach(async () => {
@@ -223,21 +242,7 @@ describe('SQLite store', () => {
           }
           const rows = (values: LatestValue[]) => values.map(({ node, name, ts, value }) => `${node}/${name} ${ts} ${value}`).sort();
           expect(rows(await store.latest())).toEqual(rows(newestPerSeries(samples)));
-          for (const [resolution, width] of [
-            ['1m', 60_000],
-            ['1h', 3_600_000],
-          ] as const) {
-            const expected = rollups(samples, width);
-            for (const node of nodes) {
-              for (const name of names) {
-                const model = expected
-                  .filter((r) => r.node === node && r.name === name)
-                  .sort((a, b) => a.bucket - b.bucket)
-                  .map((r) => [r.bucket, r.sum / r.count, r.min, r.max, r.count]);
-                expect(await store.series({ site: 'ttht-cho-lon', node, device: 'th-1', name, resolution })).toEqual(model);
-              }
-            }
-          }
+          await expectRollupsOfModel(store, samples, 'ttht-cho-lon', nodes, names);
         } finally {
           await store.close();
         }
@@ -259,23 +264,7 @@ describe('SQLite store', () => {
     };
     const telemetry = (node: string, seq: number, ts: number, values: Record<string, number>) =>
       decodeIngested(`lophoc/v1/${site}/${node}/th-1/telemetry`, Buffer.from(JSON.stringify({ v: 1, ts, seq, values })));
-    const expectRollups = async (store: SqliteStore, samples: LatestValue[]) => {
-      for (const [resolution, width] of [
-        ['1m', 60_000],
-        ['1h', 3_600_000],
-      ] as const) {
-        const expected = rollups(samples, width);
-        for (const node of nodes) {
-          for (const name of names) {
-            const model = expected
-              .filter((r) => r.node === node && r.name === name)
-              .sort((a, b) => a.bucket - b.bucket)
-              .map((r) => [r.bucket, r.sum / r.count, r.min, r.max, r.count]);
-            expect(await store.series({ site, node, device: 'th-1', name, resolution })).toEqual(model);
-          }
-        }
-      }
-    };
+    const expectRollups = (store: SqliteStore, samples: LatestValue[]) => expectRollupsOfModel(store, samples, site, nodes, names);
 
     it('equal a plain model across reads, flushes, replayed backlogs and crashes, for random steps', async () => {
       const message = fc.record({
