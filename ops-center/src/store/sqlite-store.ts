@@ -295,7 +295,7 @@ export class SqliteStore implements Store {
   private readonly newTopRanges: [string, SeqRange][] = [];
   private dataVersion = -1;
   /**
-   * Rollup sums of recent minutes (`deferRollupsMs`), by `series:bucket`, committed but not yet added to
+   * Rollup sums of recent minutes (`deferRollupsMs`), by series id, committed but not yet added to
    * `rollup_1m` and `rollup_1h`: a series is written there once a minute (`ROLLUP_FLUSH_MS`) instead of with every
    * batch, which with one record per gateway per batch was two of the ~six statements per record. Each such minute
    * has a row in `rollup_pending`, written in the batch's transaction when the minute first gets a sample, so after a
