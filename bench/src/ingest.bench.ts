@@ -25,8 +25,9 @@ import { rawPublisher } from './broker-raw-load.js';
  *   then into PostgreSQL 15 (throwaway server, fsync off like any benchmark instance).
  * Each message is one record, or a batch of 10 records (DESIGN §3 allows arrays; edge agents batch).
  * Each consumer is the broker's only session while it is measured (the one before it is ended, not left queueing).
- * The consumers take turns for ROUNDS rounds, in alternating order, after one unmeasured warm-up run of the peer (the
- * broker's code is cold in the first run), so that load from elsewhere on the machine does not favour one of them.
+ * The consumers take turns for ROUNDS rounds, in alternating order, after one unmeasured warm-up run of the peers and
+ * of the SQLite ingest (the broker's and the ops-center's code is cold in its first run), so that load from elsewhere
+ * on the machine does not favour one of them.
  * CPU time per record of the consumer's process (worker threads included) and of the broker's process is printed
  * beside each rate: on this 2-core machine every process shares the same cores, so what a consumer spends is taken
  * from the broker and the publishers.
@@ -505,6 +506,8 @@ export default async function runIngestBench(): Promise<void> {
       const label = batch === 1 ? '1 record/message' : `${batch} records/message`;
       await measure('fan-in', batch, messages); // warm-up (the broker's code, this process's MQTT.js)
       if (CONSUMERS.includes('fan-in-lean')) await measure('fan-in-lean', batch, messages); // and @lophoc/mqtt-client
+      // and the ops-center's own code, cold in its first run like the broker's: that run was often a store's slowest.
+      if (CONSUMERS.includes('sqlite')) await measure('sqlite', batch, messages);
       for (let round = 0; round < ROUNDS; round++) {
         // Alternate the order so machine load drifting during a round does not always favour the same consumer.
         const order = round % 2 ? [...CONSUMERS].reverse() : CONSUMERS;
