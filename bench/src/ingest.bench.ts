@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import pino from 'pino';
 import { startPostgres } from '../../test/support/servers/postgres.js';
 import { rawPublisher } from './broker-raw-load.js';
+import { median } from './measure.js';
 
 /**
  * Issue #6 target: the ingest keeps up with the broker's QoS 1 fan-in (~30,000 records/s) into SQLite.
@@ -334,12 +335,6 @@ async function leanSubscriber(url: string, batch: number): Promise<{ count: () =
 const CONSUMERS = (process.env.LOPHOC_INGEST_BENCH_CONSUMERS ?? 'fan-in,fan-in-lean,sqlite,postgres').split(',');
 const ROUNDS = Number(process.env.LOPHOC_INGEST_BENCH_ROUNDS ?? 3);
 const SCALE = Number(process.env.LOPHOC_INGEST_BENCH_SCALE ?? 1);
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 /**
  * Diagnostic consumer (`LOPHOC_INGEST_BENCH_CONSUMERS=…,deferred`): the bare subscriber, but it PUBACKs as the

@@ -5,6 +5,7 @@ import { SqliteStore } from '@lophoc/ops-center';
 import type { Message } from '@lophoc/protocol';
 import Database from 'better-sqlite3';
 import { decodeIngested } from '../../ops-center/src/ingest/decode.js';
+import { median } from './measure.js';
 
 /**
  * Issue #6, the ingest's store alone (no broker, no MQTT): CPU per record of `SqliteStore.write` for the batch shapes
@@ -102,8 +103,6 @@ function measureFloor(file: string, nodes: number, perNode: number, count: numbe
     db.close();
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 export default async function runStoreBench(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lophoc-store-bench-'));

@@ -33,6 +33,8 @@ const SERIES_ROWS = 8;
 interface SeriesRows {
   names: { site: string; node: string; device: string; name: string };
   rows: number[];
+  /** The series' id, set by `insertSamples` (used again for its deferred rollups). */
+  id?: number;
 }
 
 /**
@@ -538,11 +540,8 @@ export class SqliteStore implements Store {
       throw error;
     }
     for (const [key, range] of this.newTopRanges) this.topRanges.set(key, range);
-    if (flushedRollups) {
-      this.pendingRollups.clear();
-      this.pendingMinutes = 0;
-      this.lastRollupFlush = Date.now();
-    } else for (const minute of this.staged) this.pendingMinutes += addPending(this.pendingRollups, minute);
+    if (flushedRollups) this.rollupsWritten();
+    else for (const minute of this.staged) this.pendingMinutes += addPending(this.pendingRollups, minute);
     this.staged = [];
     return result;
   }
@@ -566,6 +565,11 @@ export class SqliteStore implements Store {
   private flushRollups(): void {
     if (this.pendingMinutes === 0) return;
     this.db.transaction(() => this.applyRollups([...this.pendingRollups.values()].flat())).immediate();
+    this.rollupsWritten();
+  }
+
+  /** After a commit that wrote every pending minute (`applyRollups`): nothing waits any more. */
+  private rollupsWritten(): void {
     this.pendingRollups.clear();
     this.pendingMinutes = 0;
     this.lastRollupFlush = Date.now();
@@ -610,7 +614,8 @@ export class SqliteStore implements Store {
 
   /**
    * Marks which of one node's claims are new — not in its `seq_ranges`, not earlier in the batch — and merges the
-   * new seqs into the ranges: with seqs in order, one read and one UPDATE per node per batch.
+   * new seqs into the ranges: with seqs in order, one UPDATE per node per batch (the node's highest range is known,
+   * `knownNear`).
    */
   private claimSeqs(site: string, node: string, entries: Claim[], receivedAt: number): void {
     let lo = entries[0]!.seq;
@@ -740,9 +745,11 @@ export class SqliteStore implements Store {
   private insertSamples(series: Map<Message['topic'], Map<string, SeriesRows>>): void {
     let mixed: number[] = [];
     for (const ofTopic of series.values()) {
-      for (const { names, rows } of ofTopic.values()) {
+      for (const entry of ofTopic.values()) {
+        const { names, rows } = entry;
         const count = rows.length / 3;
         const id = this.seriesId(names);
+        entry.id = id;
         if (count < SERIES_ROWS) {
           for (let i = 0; i < rows.length; i += 3) {
             mixed.push(id, rows[i]!, rows[i + 1]!, rows[i + 2]!);
@@ -798,14 +805,14 @@ export class SqliteStore implements Store {
     const horizon = receivedAt - this.deferRollupsMs;
     const merged = new Map<
       string,
-      { names: SeriesRows['names']; deferred: Bucket[]; minutes: Bucket[]; hours: Bucket[]; ts: number; value: number }
+      { names: SeriesRows['names']; id: number; deferred: Bucket[]; minutes: Bucket[]; hours: Bucket[]; ts: number; value: number }
     >();
     for (const ofTopic of series.values()) {
-      for (const { names, rows } of ofTopic.values()) {
+      for (const { names, rows, id } of ofTopic.values()) {
         const key = `${names.site}/${names.node}/${names.device}/${names.name}`;
         let sums = merged.get(key);
         if (!sums) {
-          sums = { names, deferred: [], minutes: [], hours: [], ts: rows[0]!, value: rows[2]! };
+          sums = { names, id: id!, deferred: [], minutes: [], hours: [], ts: rows[0]!, value: rows[2]! };
           merged.set(key, sums);
         }
         for (let i = 0; i < rows.length; i += 3) {
@@ -823,18 +830,15 @@ export class SqliteStore implements Store {
         }
       }
     }
-    for (const { names, deferred, minutes, hours, ts, value } of merged.values()) {
+    for (const { names, id, deferred, minutes, hours, ts, value } of merged.values()) {
       const { site, node, device, name } = names;
       for (const r of minutes) this.sql.rollup1m.run(site, node, device, name, r.bucket, r.count, r.sum, r.min, r.max);
       for (const r of hours) this.sql.rollup1h.run(site, node, device, name, r.bucket, r.count, r.sum, r.min, r.max);
-      if (deferred.length) {
-        const id = this.seriesId(names);
-        for (const r of deferred) {
-          // The minute's journal row, once: a committed pending minute already has one.
-          if (!this.pendingRollups.get(id)?.some((minute) => minute.bucket === r.bucket))
-            this.sql.pendingInsert.run(id, r.bucket, this.owner);
-          this.staged.push({ series: id, names, bucket: r.bucket, count: r.count, sum: r.sum, min: r.min, max: r.max });
-        }
+      for (const r of deferred) {
+        // The minute's journal row, once: a committed pending minute already has one.
+        if (!this.pendingRollups.get(id)?.some((minute) => minute.bucket === r.bucket))
+          this.sql.pendingInsert.run(id, r.bucket, this.owner);
+        this.staged.push({ series: id, names, bucket: r.bucket, count: r.count, sum: r.sum, min: r.min, max: r.max });
       }
       if (this.sql.latest.run(site, node, device, name, ts, value).changes > 0) result.latest.push({ site, node, device, name, value, ts });
     }
@@ -912,24 +916,23 @@ export class SqliteStore implements Store {
   async prune(before: number, minuteRollupsBefore: number): Promise<{ samples: number; records: number }> {
     this.topRanges.clear();
     this.flushRollups(); // before any point goes: a deferred minute must keep every point until it is written
-    return this.db
-      .transaction(() => {
-        const series = this.db.prepare<[], { id: number }>('SELECT id FROM series');
-        const prune = this.db.prepare('DELETE FROM points WHERE series = ? AND ts < ?');
-        let samples = 0;
-        for (const s of series.all()) samples += prune.run(s.id, before).changes;
-        // A range goes once all its records are older than `before` (received and timed); counted in records.
-        const records =
-          this.db
-            .prepare<[number, number], { n: number | null }>(
-              'SELECT sum(last - first + 1) AS n FROM seq_ranges WHERE received_at < ? AND ts < ?',
-            )
-            .get(before, before)!.n ?? 0;
-        this.db.prepare('DELETE FROM seq_ranges WHERE received_at < ? AND ts < ?').run(before, before);
-        this.db.prepare('DELETE FROM rollup_1m WHERE bucket < ?').run(minuteRollupsBefore);
-        return { samples, records };
-      })
-      .immediate(); // it reads first: deferred, its first write could fail at once against a checkpoint (see write)
+    const pruneOld = this.db.transaction(() => {
+      const series = this.db.prepare<[], { id: number }>('SELECT id FROM series');
+      const prune = this.db.prepare('DELETE FROM points WHERE series = ? AND ts < ?');
+      let samples = 0;
+      for (const s of series.all()) samples += prune.run(s.id, before).changes;
+      // A range goes once all its records are older than `before` (received and timed); counted in records.
+      const records =
+        this.db
+          .prepare<[number, number], { n: number | null }>(
+            'SELECT sum(last - first + 1) AS n FROM seq_ranges WHERE received_at < ? AND ts < ?',
+          )
+          .get(before, before)!.n ?? 0;
+      this.db.prepare('DELETE FROM seq_ranges WHERE received_at < ? AND ts < ?').run(before, before);
+      this.db.prepare('DELETE FROM rollup_1m WHERE bucket < ?').run(minuteRollupsBefore);
+      return { samples, records };
+    });
+    return pruneOld.immediate(); // it reads first: deferred, its first write could fail at once against a checkpoint (see write)
   }
 
   async sites(): Promise<Site[]> {
