@@ -16,6 +16,11 @@ interface ClientInternals {
   _eos?: () => void;
   _inboundInflight?: unknown;
   close(): void;
+  emit(event: 'error', error: Error): boolean;
+}
+
+interface EmitterInternals {
+  _events?: Record<string | symbol, unknown>;
 }
 
 /**
@@ -45,9 +50,98 @@ export class LazySet<T> {
 
 function noop(): void {}
 
-/** One 'close' listener function for every connection: the aedes client of the stream closes with it. */
+/** One 'close' (and 'end') listener function for every connection: the aedes client of the stream closes with it. */
 function closeClient(this: Duplex & { client?: ClientInternals }): void {
   this.client?.close();
+}
+
+/** One 'error' listener for every connection, in place of aedes' `this.emit.bind(this, 'error')` per client. */
+function streamError(this: Duplex & { client?: ClientInternals }, error: Error): void {
+  this.client?.emit('error', error);
+}
+
+/** One 'error' listener for every parser (mqtt-packet sets `parser.client`), in place of a bound `emit` per client. */
+function parserError(this: { client?: ClientInternals }, error: Error): void {
+  this.client?.emit('error', error);
+}
+
+/**
+ * Swaps the listener of `event` that is a function bound by aedes (its name is `bound <method>`) for a shared one.
+ * Removing one of two listeners also leaves Node's listener array at its two-element size instead of the capacity it
+ * grew to while `stream.finished` had its listeners there.
+ */
+function swapBoundListener(emitter: Duplex | EventEmitterLike, event: string, boundName: string, shared: (...args: never[]) => void): void {
+  const bound = emitter.listeners(event).find((listener) => listener.name === boundName);
+  if (!bound) return;
+  emitter.removeListener(event, bound as (...args: unknown[]) => void);
+  emitter.on(event, shared as (...args: unknown[]) => void);
+}
+
+interface EventEmitterLike {
+  listeners(event: string): ((...args: unknown[]) => unknown)[];
+  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+/**
+ * Node's EventEmitter keeps its listeners in a null-prototype object made as a dictionary (~0.2 KiB even with two
+ * entries). A null-prototype object with the same entries, made by adding properties, keeps V8's fast properties
+ * (~30 bytes): names still read back as absent unless set, which is what the null prototype is for. Emitters of
+ * the same kind get their listeners in the same order, so they share one hidden class.
+ */
+function compactListeners(emitter: object): void {
+  const internals = emitter as EmitterInternals;
+  const events = internals._events;
+  if (!events || Object.getPrototypeOf(events) !== null) return;
+  const compact: Record<string | symbol, unknown> = Object.setPrototypeOf({}, null);
+  for (const key of Reflect.ownKeys(events)) compact[key] = events[key];
+  internals._events = compact;
+}
+
+/**
+ * aedes makes two null-prototype dictionaries per client, `subscriptions` and `duplicates` (keyed from the wire,
+ * GHSA-52qw-whmv-87c5), ~0.17 KiB each, which an idle client never fills: accessors on aedes' Client prototype
+ * make each one when it is first read. The dictionary is the same kind, so names from the wire still read absent.
+ */
+const lazyPrototypes = new WeakSet<object>();
+const lazyDictionaryNames = ['subscriptions', 'duplicates'] as const;
+
+function isEmptyDictionary(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== null) return false;
+  for (const _ in value) return false;
+  return true;
+}
+
+function lazyDictionaries(client: object): void {
+  const prototype = Object.getPrototypeOf(client) as object | null;
+  // Only aedes' Client class (never Object.prototype, as a test's plain-object stand-in would give).
+  if (!prototype || prototype === Object.prototype || (prototype as { constructor?: { name?: string } }).constructor?.name !== 'Client')
+    return;
+  if (!lazyPrototypes.has(prototype)) {
+    lazyPrototypes.add(prototype);
+    for (const name of lazyDictionaryNames) {
+      const slot = Symbol(`lophoc.${name}`);
+      Object.defineProperty(prototype, name, {
+        configurable: true,
+        enumerable: true,
+        get(this: Record<symbol, object | undefined>) {
+          let dictionary = this[slot];
+          if (dictionary === undefined) {
+            dictionary = Object.create(null) as object;
+            this[slot] = dictionary;
+          }
+          return dictionary;
+        },
+        // aedes' constructor assigns a fresh empty dictionary: keep none until one is needed.
+        set(this: Record<symbol, object | undefined>, value: object) {
+          this[slot] = isEmptyDictionary(value) ? undefined : value;
+        },
+      });
+    }
+  }
+  // The client built before the accessors existed keeps its own (empty) dictionaries as properties: drop them.
+  const own = client as Record<string, unknown>;
+  for (const name of lazyDictionaryNames) if (Object.hasOwn(own, name) && isEmptyDictionary(own[name])) delete own[name];
 }
 
 /**
@@ -59,7 +153,9 @@ function closeClient(this: Duplex & { client?: ClientInternals }): void {
  *   is one line in mqtt-packet's `_resetState`).
  * - `stream.finished(conn, close)` puts seven closures and listeners on every socket to call `close` when it ends
  *   or fails; aedes already closes on 'end' and on 'error', so one shared 'close' listener does the rest.
- * - the QoS 2 in-flight Set is created when first needed (LazySet).
+ * - the QoS 2 in-flight Set is created when first needed (LazySet), and so are `subscriptions` and `duplicates`.
+ * - the functions aedes binds per client for the socket's 'error' and 'end' and the parser's 'error' are replaced by
+ *   shared ones that find the client through `stream.client` / `parser.client`, as aedes' own listeners do.
  * Call right after `aedes.handle(stream)`.
  */
 export function trimClient(client: Client, stream: Duplex): void {
@@ -74,18 +170,29 @@ export function trimClient(client: Client, stream: Duplex): void {
     if (stream.closed) internals.close();
   }
   if (internals._inboundInflight instanceof Set && internals._inboundInflight.size === 0) internals._inboundInflight = new LazySet();
+  lazyDictionaries(client);
+  if ((stream as { client?: unknown }).client === client) {
+    swapBoundListener(stream, 'error', 'bound emit', streamError);
+    swapBoundListener(stream, 'end', 'bound close', closeClient);
+  }
+  if (parser && (parser as { client?: unknown }).client === client)
+    swapBoundListener(parser as unknown as EventEmitterLike, 'error', 'bound emit', parserError);
 }
 
 /** What mqtt-packet's parser reads of its settings after CONNECT (`protocolVersion`, `bridgeMode`), shared. */
 const parserSettings = new Map<string, { protocolVersion?: number; bridgeMode?: boolean }>();
 
 /**
- * Once connected: mqtt-packet's parser keeps the whole CONNECT packet as its settings (parser.js `_parseConnect`)
+ * Once connected, the parser's and the client's listener tables are made compact (compactListeners), and
+ * mqtt-packet's parser keeps the whole CONNECT packet as its settings (parser.js `_parseConnect`)
  * for the rest of the connection, though it only reads `protocolVersion` and `bridgeMode` from it afterwards; a
  * shared object with those two takes its place. Call at aedes 'clientReady'.
  */
 export function trimConnectedClient(client: Client): void {
   const parser = (client as unknown as ClientInternals)._parser;
+  if (parser) compactListeners(parser);
+  // aedes emits 'connected' right after 'clientReady', and its once-listener then leaves the client's table.
+  process.nextTick(compactListeners, client);
   const settings = parser?.settings;
   if (!parser || !settings) return;
   const key = `${settings.protocolVersion}|${settings.bridgeMode === true}`;

@@ -29,7 +29,8 @@ export class PacketSizeMeter {
       } else if (this.state === 'length') {
         const byte = chunk[i] as number;
         i += 1;
-        this.length += (byte & 0x7f) * 128 ** this.lengthBytes;
+        // At most 4 bytes of 7 bits: below 2^28, so a shift stays a small integer (V8 keeps the field unboxed).
+        this.length += (byte & 0x7f) << (7 * this.lengthBytes);
         this.lengthBytes += 1;
         if ((byte & 0x80) !== 0) {
           if (this.lengthBytes === 4) throw new PacketTooLarge('malformed Remaining Length (more than 4 bytes)');
@@ -50,16 +51,26 @@ export class PacketSizeMeter {
 }
 
 const meters = Symbol('lophoc.packetSizeMeter');
-type Metered = Duplex & { [meters]: { meter: PacketSizeMeter; onTooLarge: (stream: Duplex, error: PacketTooLarge) => void } };
+type TooLargeHandler = (stream: Duplex, error: PacketTooLarge) => void;
+/** A connection's meter with what to call when it trips: one object per connection. */
+class ConnectionMeter extends PacketSizeMeter {
+  constructor(
+    maxBytes: number,
+    readonly onTooLarge: TooLargeHandler,
+  ) {
+    super(maxBytes);
+  }
+}
+type Metered = Duplex & { [meters]: ConnectionMeter };
 
 /** One listener function for every connection (no closure per connection). */
 function meterChunk(this: Metered, chunk: Buffer): void {
   if (this.destroyed) return;
-  const { meter, onTooLarge } = this[meters];
+  const meter = this[meters];
   try {
     meter.feed(chunk);
   } catch (error) {
-    onTooLarge(this, error as PacketTooLarge);
+    meter.onTooLarge(this, error as PacketTooLarge);
     this.destroy();
   }
 }
@@ -71,6 +82,6 @@ function meterChunk(this: Metered, chunk: Buffer): void {
  * Duplex, this adds no second stream (buffers, state, a copy of every chunk) per connection.
  */
 export function limitPacketSize(stream: Duplex, maxBytes: number, onTooLarge: (stream: Duplex, error: PacketTooLarge) => void): void {
-  (stream as Metered)[meters] = { meter: new PacketSizeMeter(maxBytes), onTooLarge };
+  (stream as Metered)[meters] = new ConnectionMeter(maxBytes, onTooLarge);
   stream.on('data', meterChunk);
 }
