@@ -49,8 +49,8 @@ type WorkerJob =
       messagesPerGateway: number;
       session: 'clean' | 'persistent';
     }
-  | { role: 'idle'; url: string; account: Credentials; clients: number }
-  | { role: 'hold'; url: string; account: Credentials; clients: number; timeoutMs: number };
+  | { role: 'idle'; url: string; account: Credentials; clients: number; subscribe: number }
+  | { role: 'hold'; url: string; account: Credentials; clients: number; timeoutMs: number; subscribe: number };
 
 /** Which brokers and phases run (comma lists), and a CPU-profile directory for the Node brokers: for profiling. */
 const TARGETS = (process.env.LOPHOC_BROKER_BENCH_TARGETS ?? 'lophoc,mosquitto,aedes-plain,aedes-fifo').split(',') as Target[];
@@ -83,6 +83,12 @@ const SESSION = process.env.LOPHOC_BROKER_BENCH_SESSION === 'persistent' ? 'pers
  * When the idle and capacity phases read the broker's RSS, in seconds after the last connection was made (comma
  * list, default 1): later readings show what V8's idle-time memory reducer and the garbage collector give back.
  */
+/**
+ * Topics each idle and held connection subscribes to at QoS 1 (`LOPHOC_BROKER_BENCH_IDLE_SUBSCRIBE`, default 0): 2
+ * is a gateway that waits on its own `cmd` and `ack` (DESIGN §3). The node floor answers no SUBSCRIBE, so its clients
+ * only connect.
+ */
+const IDLE_SUBSCRIBE = Number(process.env.LOPHOC_BROKER_BENCH_IDLE_SUBSCRIBE ?? 0);
 const RSS_AFTER_S = (process.env.LOPHOC_BROKER_BENCH_RSS_AFTER ?? '1').split(',').map(Number);
 /** Messages a publisher writes per event-loop turn (as the MQTT.js publisher yields every 100). */
 const BURST = 100;
@@ -277,16 +283,17 @@ async function runWorker(job: WorkerJob): Promise<void> {
     let error: string | undefined;
     while (held.length < job.clients && Date.now() < deadline) {
       try {
-        held.push(
-          await mqtt.connectAsync(job.url, {
-            ...job.account,
-            clientId: `hold-${process.pid}-${held.length}`,
-            reconnectPeriod: 0,
-            protocolVersion: 4,
-            keepalive: 600,
-            connectTimeout: 10_000,
-          }),
-        );
+        const clientId = `hold-${process.pid}-${held.length}`;
+        const client = await mqtt.connectAsync(job.url, {
+          ...job.account,
+          clientId,
+          reconnectPeriod: 0,
+          protocolVersion: 4,
+          keepalive: 600,
+          connectTimeout: 10_000,
+        });
+        held.push(client);
+        if (job.subscribe) await client.subscribeAsync(ownTopics(clientId, job.subscribe), { qos: 1 });
       } catch (e) {
         error = (e as Error).message;
         break;
@@ -301,6 +308,8 @@ async function runWorker(job: WorkerJob): Promise<void> {
     job.url,
     Array.from({ length: job.clients }, (_, i) => ({ ...job.account, clientId: `idle-${process.pid}-${i}` })),
   );
+  if (job.subscribe)
+    for (const client of clients) await client.subscribeAsync(ownTopics(client.options.clientId ?? '', job.subscribe), { qos: 1 });
   process.send?.('ready');
   await nextMessage<string>(process as unknown as ChildProcess);
   await Promise.all(clients.map((client) => client.endAsync(true)));
@@ -436,7 +445,11 @@ async function rssSamples(rss: () => Promise<number>, before: number, since: num
 const perConnection = (kibs: number[], connections: number) =>
   kibs.map((kib, i) => `${(kib / Math.max(1, connections)).toFixed(2)} KiB at ${RSS_AFTER_S[i]} s`).join(', ');
 
-async function idleRss(url: string, operator: Credentials, rss: () => Promise<number>): Promise<number[]> {
+/** The topics an idle connection waits on, as a gateway waits on its `cmd` and `ack`. */
+const ownTopics = (clientId: string, count: number) =>
+  Array.from({ length: count }, (_, k) => `lophoc/v1/bench/${clientId}/${k === 0 ? 'cmd' : k === 1 ? 'ack' : `t${k}`}`);
+
+async function idleRss(url: string, operator: Credentials, rss: () => Promise<number>, subscribe: number): Promise<number[]> {
   // One login first: the broker's first scrypt check (32 MiB, in a libuv thread whose malloc arena keeps it) is a
   // one-time cost of the account, not of a connection; later logins of the same account hit the login cache.
   const warm = await mqtt.connectAsync(url, { ...operator, clientId: `idle-warm-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 });
@@ -450,6 +463,7 @@ async function idleRss(url: string, operator: Credentials, rss: () => Promise<nu
         url,
         account: operator,
         clients: Math.ceil(IDLE_CONNECTIONS / WORKERS) + (w === 0 ? IDLE_CONNECTIONS - WORKERS * Math.ceil(IDLE_CONNECTIONS / WORKERS) : 0),
+        subscribe,
       }),
     }),
   );
@@ -461,7 +475,7 @@ async function idleRss(url: string, operator: Credentials, rss: () => Promise<nu
 }
 
 /** Connections one broker process holds at once, from CAPACITY_WORKERS processes, and its RSS growth for them. */
-async function capacity(url: string, operator: Credentials, rss: () => Promise<number>) {
+async function capacity(url: string, operator: Credentials, rss: () => Promise<number>, subscribe: number) {
   const warm = await mqtt.connectAsync(url, { ...operator, clientId: `hold-warm-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 });
   await warm.endAsync();
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -475,6 +489,7 @@ async function capacity(url: string, operator: Credentials, rss: () => Promise<n
         account: operator,
         clients: Math.ceil(CAPACITY / CAPACITY_WORKERS),
         timeoutMs: 180_000,
+        subscribe,
       }),
     }),
   );
@@ -593,7 +608,7 @@ export default async function runBrokerBench(): Promise<void> {
     // Idle memory first, on fresh brokers: after the load phases the garbage collector blurs the figure.
     if (PHASES.includes('idle'))
       await each('idle connections', async (target, broker) => {
-        const kibs = await idleRss(broker.url, operator, broker.rss);
+        const kibs = await idleRss(broker.url, operator, broker.rss, target === 'node-floor' ? 0 : IDLE_SUBSCRIBE);
         memory.push(
           `${target.padEnd(13)}${perConnection(kibs, IDLE_CONNECTIONS)} per idle connection (${format((kibs[0] ?? 0) / 1024)} MiB for ${IDLE_CONNECTIONS} at ${RSS_AFTER_S[0]} s)`,
         );
@@ -628,7 +643,7 @@ export default async function runBrokerBench(): Promise<void> {
     }
     if (PHASES.includes('capacity'))
       await each(`connections held (up to ${CAPACITY})`, async (target, broker) => {
-        const r = await capacity(broker.url, operator, broker.rss);
+        const r = await capacity(broker.url, operator, broker.rss, target === 'node-floor' ? 0 : IDLE_SUBSCRIBE);
         held.push(
           `${target.padEnd(13)}${format(r.held).padStart(8)} held in ${r.seconds.toFixed(0)} s, RSS +${format((r.kibs[0] ?? 0) / 1024)} MiB at ${RSS_AFTER_S[0]} s; per connection ${perConnection(r.kibs, r.held)}${r.error ? ` (stopped: ${r.error})` : ''}`,
         );
@@ -660,11 +675,12 @@ export default async function runBrokerBench(): Promise<void> {
       return `${phase.padEnd(16)}${each.join(', ')} (round by round); broker CPU per message ${cpuEach.join(', ')}`;
     });
   if (ratios.length > 0 && brokers.has('mosquitto')) process.stdout.write(`\nlophoc ÷ mosquitto\n${ratios.join('\n')}\n`);
-  process.stdout.write(`\nRSS growth with ${IDLE_CONNECTIONS} idle connections\n`);
+  const subscribed = IDLE_SUBSCRIBE ? `, each subscribed to ${IDLE_SUBSCRIBE} topic(s) of its own at QoS 1` : '';
+  process.stdout.write(`\nRSS growth with ${IDLE_CONNECTIONS} idle connections${subscribed}\n`);
   for (const row of memory) process.stdout.write(`${row}\n`);
   if (held.length > 0) {
     process.stdout.write(
-      `\nConnections one process holds (asked ${format(CAPACITY)}, ${CAPACITY_WORKERS} client processes, open-file cap per process ${await openFileLimit()})\n`,
+      `\nConnections one process holds (asked ${format(CAPACITY)}, ${CAPACITY_WORKERS} client processes, open-file cap per process ${await openFileLimit()}${subscribed})\n`,
     );
     for (const row of held) process.stdout.write(`${row}\n`);
   }

@@ -8,6 +8,8 @@ const { BufferList } = requireFromMqttPacket('bl') as { BufferList: new () => ob
 
 interface ParserInternals {
   _list?: { length: number; pipe?: unknown };
+  _stateCounter?: number;
+  packet?: { length: number };
   settings?: { protocolVersion?: number; bridgeMode?: boolean };
 }
 
@@ -191,6 +193,11 @@ const parserSettings = new Map<string, { protocolVersion?: number; bridgeMode?: 
 export function trimConnectedClient(client: Client): void {
   const parser = (client as unknown as ClientInternals)._parser;
   if (parser) compactListeners(parser);
+  // The CONNECT is parsed: a fresh, empty list instead of the one whose array grew to hold it (~0.1 KiB). PINGREQs
+  // and PUBLISHes that arrive whole never reach it (fast-parse.ts).
+  const list = parser?._list;
+  if (parser && list?.length === 0 && parser._stateCounter === 0 && parser.packet?.length === -1)
+    parser._list = new BufferList() as ParserInternals['_list'];
   // aedes emits 'connected' right after 'clientReady', and its once-listener then leaves the client's table.
   process.nextTick(compactListeners, client);
   const settings = parser?.settings;

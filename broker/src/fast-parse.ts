@@ -41,8 +41,8 @@ const rest = Symbol('lophoc.parseRest');
 const MAX_HELD_BYTES = 64 * 1024;
 
 /**
- * Parses the PUBLISH packets at the start of `buffer` straight from it; returns where it stopped: the end, the
- * start of a packet that is not a complete, well-formed MQTT 3.1.1 PUBLISH at QoS 0 or 1 (mqtt-packet's parser takes
+ * Parses the PUBLISH (and PINGREQ) packets at the start of `buffer` straight from it; returns where it stopped: the
+ * end, the start of a packet that is not a complete, well-formed MQTT 3.1.1 PUBLISH at QoS 0 or 1 (mqtt-packet's parser takes
  * it from there, errors included), or — with `held` set — an incomplete PUBLISH to be completed by the next read.
  */
 function parsePublishes(parser: Parser, buffer: Buffer): { offset: number; held: boolean; needed: number } {
@@ -50,6 +50,15 @@ function parsePublishes(parser: Parser, buffer: Buffer): { offset: number; held:
   const size = buffer.length;
   while (offset < size) {
     const header = buffer[offset] as number;
+    if (header === 0xc0 && buffer[offset + 1] === 0) {
+      // PINGREQ (MQTT 3.1.1 §3.12): an idle connection's only packet; parsed here, it never grows the parser's list.
+      const packet = new MqttPacket();
+      packet.cmd = 'pingreq';
+      packet.length = 0;
+      offset += 2;
+      parser.emit('packet', packet);
+      continue;
+    }
     const qos = (header >> 1) & 3;
     if (header >> 4 !== 3 || qos > 1) return { offset, held: false, needed: 0 };
     let length = 0;
@@ -116,7 +125,7 @@ function fastParse(this: Parser, chunk: Buffer): number {
  * mqtt-packet 9's parser handles every packet through a BufferList (append, then a `consume` and a `slice` per
  * packet, copying when a packet spans two reads), a four-state machine and a dozen `debug()` calls (a getter each,
  * with debugging off); for a broker that reads hundreds of PUBLISH packets per read this was about a third of its
- * time. This parses complete MQTT 3.1.1 PUBLISH packets at QoS 0 and 1 straight from each read into the same Packet
+ * time. This parses complete MQTT 3.1.1 PUBLISH packets at QoS 0 and 1 (and PINGREQ) straight from each read into the same Packet
  * objects (payloads are views of the read, as mqtt-packet's are when a packet lies in one read) and emits them in
  * order; an incomplete PUBLISH at the end of a read (up to 64 KiB) is held and completed by the next read; every
  * other packet, anything malformed, QoS 2 and MQTT 5 go to mqtt-packet's own parser, which then takes the rest of
