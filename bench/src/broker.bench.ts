@@ -90,6 +90,13 @@ const SESSION = process.env.LOPHOC_BROKER_BENCH_SESSION === 'persistent' ? 'pers
  */
 const IDLE_SUBSCRIBE = Number(process.env.LOPHOC_BROKER_BENCH_IDLE_SUBSCRIBE ?? 0);
 const RSS_AFTER_S = (process.env.LOPHOC_BROKER_BENCH_RSS_AFTER ?? '1').split(',').map(Number);
+/**
+ * How long the broker is left alone before the reading its growth is measured from: as long as the latest
+ * `RSS_AFTER_S` reading (at least 0.5 s), so that a settled reading after is taken against a settled reading before.
+ * V8 gives back its young generation and old-space headroom only when its memory reducer runs, ~8 s after the last
+ * collection; a before-reading taken sooner, against a settled after-reading, under-counts (negative figures).
+ */
+const SETTLE_BEFORE_MS = Math.max(500, ...RSS_AFTER_S.map((seconds) => seconds * 1000));
 /** Messages a publisher writes per event-loop turn (as the MQTT.js publisher yields every 100). */
 const BURST = 100;
 /**
@@ -454,7 +461,7 @@ async function idleRss(url: string, operator: Credentials, rss: () => Promise<nu
   // one-time cost of the account, not of a connection; later logins of the same account hit the login cache.
   const warm = await mqtt.connectAsync(url, { ...operator, clientId: `idle-warm-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 });
   await warm.endAsync();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_BEFORE_MS));
   const before = await rss();
   const workers = Array.from({ length: WORKERS }, (_, w) =>
     forkSelf({
@@ -478,7 +485,7 @@ async function idleRss(url: string, operator: Credentials, rss: () => Promise<nu
 async function capacity(url: string, operator: Credentials, rss: () => Promise<number>, subscribe: number) {
   const warm = await mqtt.connectAsync(url, { ...operator, clientId: `hold-warm-${process.pid}`, reconnectPeriod: 0, protocolVersion: 4 });
   await warm.endAsync();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_BEFORE_MS));
   const before = await rss();
   const started = Date.now();
   const workers = Array.from({ length: CAPACITY_WORKERS }, () =>
