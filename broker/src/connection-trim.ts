@@ -185,10 +185,10 @@ export function trimClient(client: Client, stream: Duplex): void {
 const parserSettings = new Map<string, { protocolVersion?: number; bridgeMode?: boolean }>();
 
 /**
- * Once connected, the parser's and the client's listener tables are made compact (compactListeners), and
- * mqtt-packet's parser keeps the whole CONNECT packet as its settings (parser.js `_parseConnect`)
- * for the rest of the connection, though it only reads `protocolVersion` and `bridgeMode` from it afterwards; a
- * shared object with those two takes its place. Call at aedes 'clientReady'.
+ * Once connected: the parser's and the client's listener tables are rebuilt compact (compactListeners), the parser
+ * gets a fresh empty list, and its settings are replaced: mqtt-packet's parser keeps the whole CONNECT packet as its
+ * settings (parser.js `_parseConnect`) for the rest of the connection, though it only reads `protocolVersion` and
+ * `bridgeMode` from it afterwards, so a shared object with those two takes its place. Call at aedes 'clientReady'.
  */
 export function trimConnectedClient(client: Client): void {
   const parser = (client as unknown as ClientInternals)._parser;
