@@ -104,6 +104,8 @@ function compactListeners(emitter: object): void {
  * aedes makes two null-prototype dictionaries per client, `subscriptions` and `duplicates` (keyed from the wire,
  * GHSA-52qw-whmv-87c5), ~0.17 KiB each, which an idle client never fills: accessors on aedes' Client prototype
  * make each one when it is first read. The dictionary is the same kind, so names from the wire still read absent.
+ * (In cluster mode aedes reads every client's `duplicates` when another broker is born, which makes them all: the
+ * memory they had before this change.)
  */
 const lazyPrototypes = new WeakSet<object>();
 const lazyDictionaryNames = ['subscriptions', 'duplicates'] as const;
