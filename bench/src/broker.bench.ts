@@ -80,15 +80,15 @@ const WINDOW = Number(process.env.LOPHOC_BROKER_BENCH_WINDOW ?? 65_535);
  */
 const SESSION = process.env.LOPHOC_BROKER_BENCH_SESSION === 'persistent' ? 'persistent' : 'clean';
 /**
- * When the idle and capacity phases read the broker's RSS, in seconds after the last connection was made (comma
- * list, default 1): later readings show what V8's idle-time memory reducer and the garbage collector give back.
- */
-/**
  * Topics each idle and held connection subscribes to at QoS 1 (`LOPHOC_BROKER_BENCH_IDLE_SUBSCRIBE`, default 0): 2
  * is a gateway that waits on its own `cmd` and `ack` (DESIGN §3). The node floor answers no SUBSCRIBE, so its clients
  * only connect.
  */
 const IDLE_SUBSCRIBE = Number(process.env.LOPHOC_BROKER_BENCH_IDLE_SUBSCRIBE ?? 0);
+/**
+ * When the idle and capacity phases read the broker's RSS, in seconds after the last connection was made (comma
+ * list, default 1): later readings show what V8's idle-time memory reducer and the garbage collector give back.
+ */
 const RSS_AFTER_S = (process.env.LOPHOC_BROKER_BENCH_RSS_AFTER ?? '1').split(',').map(Number);
 /**
  * How long the broker is left alone before the reading its growth is measured from: as long as the latest

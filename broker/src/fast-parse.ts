@@ -42,8 +42,9 @@ const MAX_HELD_BYTES = 64 * 1024;
 
 /**
  * Parses the PUBLISH (and PINGREQ) packets at the start of `buffer` straight from it; returns where it stopped: the
- * end, the start of a packet that is not a complete, well-formed MQTT 3.1.1 PUBLISH at QoS 0 or 1 (mqtt-packet's parser takes
- * it from there, errors included), or — with `held` set — an incomplete PUBLISH to be completed by the next read.
+ * end, the start of a packet that is not a complete, well-formed MQTT 3.1.1 PUBLISH at QoS 0 or 1 or a PINGREQ
+ * (mqtt-packet's parser takes it from there, errors included), or — with `held` set — an incomplete PUBLISH to be
+ * completed by the next read.
  */
 function parsePublishes(parser: Parser, buffer: Buffer): { offset: number; held: boolean; needed: number } {
   let offset = 0;
@@ -125,11 +126,12 @@ function fastParse(this: Parser, chunk: Buffer): number {
  * mqtt-packet 9's parser handles every packet through a BufferList (append, then a `consume` and a `slice` per
  * packet, copying when a packet spans two reads), a four-state machine and a dozen `debug()` calls (a getter each,
  * with debugging off); for a broker that reads hundreds of PUBLISH packets per read this was about a third of its
- * time. This parses complete MQTT 3.1.1 PUBLISH packets at QoS 0 and 1 (and PINGREQ) straight from each read into the same Packet
- * objects (payloads are views of the read, as mqtt-packet's are when a packet lies in one read) and emits them in
- * order; an incomplete PUBLISH at the end of a read (up to 64 KiB) is held and completed by the next read; every
- * other packet, anything malformed, QoS 2 and MQTT 5 go to mqtt-packet's own parser, which then takes the rest of
- * the read. The upstream fix is the same fast path in mqtt-packet's `parse`. Call right after `aedes.handle(stream)`.
+ * time. This parses complete MQTT 3.1.1 PUBLISH packets at QoS 0 and 1 (and PINGREQ) straight from each read into
+ * the same Packet objects (payloads are views of the read, as mqtt-packet's are when a packet lies in one read) and
+ * emits them in order; an incomplete PUBLISH at the end of a read (up to 64 KiB) is held and completed by the next
+ * read; every other packet, anything malformed, QoS 2 and MQTT 5 go to mqtt-packet's own parser, which then takes
+ * the rest of the read. The upstream fix is the same fast path in mqtt-packet's `parse`. Call right after
+ * `aedes.handle(stream)`.
  */
 export function fastParsePublishes(client: Client): void {
   const parser = (client as unknown as { _parser?: Parser })._parser;
