@@ -147,8 +147,12 @@ describe('device messages in the renderer (Chromium, browser mode, printer and s
     await scannerSim.scan('000.25.30.H29-261120-0012');
     await expect.poll(() => page.getByRole('textbox', { name: 'Mã hồ sơ' }).inputValue()).toBe('000.25.30.H29-261120-0012');
 
-    // Garbage at the scanner of an idle kiosk means someone is there: it wakes the kiosk and says so.
+    // Garbage at the scanner of an idle kiosk means someone is there: it wakes the kiosk and says so. The attract
+    // screen shows while the ended session is still being wiped, when a touch is not taken (idle-policy.ts); the
+    // wipe's last step reloads the catalog, so that request says it is over.
+    const wiped = page.waitForRequest((request) => new URL(request.url()).pathname.endsWith('/catalog'));
     await page.getByRole('button', { name: 'Kết thúc' }).click();
+    await wiped;
     await expect.poll(() => page.getByRole('button', { name: /Chạm để bắt đầu/ }).count()).toBe(1);
     await scannerSim.sendRaw(Buffer.from([0x1b, 0x5b, 0x41, 0x0d]));
     await expect.poll(() => page.getByRole('alert', { name: /^Không đọc được mã vừa quét/ }).count()).toBe(1);
