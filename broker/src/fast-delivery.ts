@@ -29,6 +29,9 @@ interface DeliveringClient {
   clean: boolean;
   _nextId: number;
   duplicates: Record<string, number>;
+  /** The last message that went out to this client as a QoS 0 copy (see `dedupe`). */
+  qos0CopyBroker?: string | undefined;
+  qos0CopyCounter?: number;
   subscriptions: Record<string, { qos?: number }>;
   broker: {
     authorizeForward(client: unknown, packet: QoS0Packet): QoS0Packet | null | undefined;
@@ -177,21 +180,37 @@ function flushEarly(): void {
   flush();
 }
 
-function dedupe(client: DeliveringClient, packet: QoS0Packet): boolean {
+/**
+ * aedes' per-client dedupe: a message (broker id, counter) goes to a client once, however many of its subscriptions
+ * match. Alone that breaks [MQTT-3.3.5-1] for overlapping subscriptions: the copy goes out at the QoS of whichever
+ * subscription mqemitter calls first, QoS 0 for `o/#` at 0 beside `o/+` at 1. So when the copy that went out was a
+ * QoS 0 one, a matching subscription at QoS 1 or 2 gets a copy of its own, which the same clause allows ("the
+ * Server MAY deliver further copies of the message, one for each additional matching subscription").
+ */
+function dedupe(client: DeliveringClient, packet: QoS0Packet, qos: number): boolean {
   const id = packet.brokerId;
   if (!id) return true;
   const counter = packet.brokerCounter ?? 0;
-  if ((client.duplicates[id] ?? 0) >= counter) return false;
-  client.duplicates[id] = counter;
+  const seen = client.duplicates[id] ?? 0;
+  if (seen < counter) {
+    client.duplicates[id] = counter;
+    if (qos === 0) {
+      client.qos0CopyBroker = id;
+      client.qos0CopyCounter = counter;
+    }
+    return true;
+  }
+  if (seen > counter || qos === 0 || client.qos0CopyCounter !== counter || client.qos0CopyBroker !== id) return false;
+  client.qos0CopyBroker = undefined;
   return true;
 }
 
 function noop(): void {}
 
 /** The checks aedes makes before any delivery (lib/client.js `getToForwardPacket`): no-local, duplicates, authorizeForward. */
-function toForward(client: DeliveringClient, packet: QoS0Packet): QoS0Packet | null | undefined {
+function toForward(client: DeliveringClient, packet: QoS0Packet, qos: number): QoS0Packet | null | undefined {
   if (packet.clientId === client.id && packet.nl) return undefined;
-  return dedupe(client, packet) ? client.broker.authorizeForward(client, packet) : undefined;
+  return dedupe(client, packet, qos) ? client.broker.authorizeForward(client, packet) : undefined;
 }
 
 /**
@@ -207,13 +226,13 @@ function toForward(client: DeliveringClient, packet: QoS0Packet): QoS0Packet | n
 export function fastDelivery(client: Client): void {
   const target = client as unknown as DeliveringClient;
   target.deliver0 = (packet, callback) => {
-    const forward = toForward(target, packet);
+    const forward = toForward(target, packet, 0);
     if (!forward) return later(target, null, callback);
     later(target, forward.qos === 0 ? forward : { ...forward, qos: 0 }, callback);
   };
   target.deliverQoS = (packet, callback) => {
     if (packet.qos === 0) return target.deliver0(packet, callback);
-    const forward = toForward(target, packet);
+    const forward = toForward(target, packet, packet.qos);
     if (!forward) {
       if (target.clean === false) target.broker.persistence.outgoingClearMessageId(target, packet).then(noop, noop);
       return later(target, null, callback);
