@@ -10,7 +10,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import { type Principal, publishRefusal, subscribeRefusal } from './acl.js';
 import { type CityUplinkOptions, startCityUplink } from './city-uplink.js';
 import { holdDeliveriesUntilConnack } from './connack-first.js';
-import { trimClient, trimConnectedClient } from './connection-trim.js';
+import { trimClient, trimConnectedClient, useLazyClientDictionaries } from './connection-trim.js';
 import { loadOrCreateCertificate } from './dev-certificate.js';
 import { fastDelivery } from './fast-delivery.js';
 import { fastParsePublishes } from './fast-parse.js';
@@ -161,6 +161,7 @@ export async function startBroker(options: BrokerOptions): Promise<RunningBroker
     const keepalive = new KeepaliveSweep();
     cleanups.push(() => keepalive.stop());
     const guard = createGuard({ log, registry, limits, keepalive });
+    await useLazyClientDictionaries();
     const aedes = await Aedes.createBroker({
       id: options.id ?? 'lophoc-broker',
       ...storage.aedesOptions,

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import type { Client } from 'aedes';
 
 /** The `bl` package mqtt-packet itself loads (resolved from mqtt-packet, so it is the same copy). */
@@ -105,10 +107,14 @@ function compactListeners(emitter: object): void {
  * GHSA-52qw-whmv-87c5), ~0.17 KiB each, which an idle client never fills: accessors on aedes' Client prototype
  * make each one when it is first read. The dictionary is the same kind, so names from the wire still read absent.
  * (In cluster mode aedes reads every client's `duplicates` when another broker is born, which makes them all: the
- * memory they had before this change.)
+ * memory they had before this change.) aedes does not export its Client class, so its module is imported by path;
+ * it is the same module instance aedes uses. Call once before the broker takes connections (startBroker does).
  */
-const lazyPrototypes = new WeakSet<object>();
-const lazyDictionaryNames = ['subscriptions', 'duplicates'] as const;
+let lazyDictionaries: Promise<void> | undefined;
+export function useLazyClientDictionaries(): Promise<void> {
+  lazyDictionaries ??= defineLazyDictionaries();
+  return lazyDictionaries;
+}
 
 function isEmptyDictionary(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== null) return false;
@@ -116,36 +122,28 @@ function isEmptyDictionary(value: unknown): boolean {
   return true;
 }
 
-function lazyDictionaries(client: object): void {
-  const prototype = Object.getPrototypeOf(client) as object | null;
-  // Only aedes' Client class (never Object.prototype, as a test's plain-object stand-in would give).
-  if (!prototype || prototype === Object.prototype || (prototype as { constructor?: { name?: string } }).constructor?.name !== 'Client')
-    return;
-  if (!lazyPrototypes.has(prototype)) {
-    lazyPrototypes.add(prototype);
-    for (const name of lazyDictionaryNames) {
-      const slot = Symbol(`lophoc.${name}`);
-      Object.defineProperty(prototype, name, {
-        configurable: true,
-        enumerable: true,
-        get(this: Record<symbol, object | undefined>) {
-          let dictionary = this[slot];
-          if (dictionary === undefined) {
-            dictionary = Object.create(null) as object;
-            this[slot] = dictionary;
-          }
-          return dictionary;
-        },
-        // aedes' constructor assigns a fresh empty dictionary: keep none until one is needed.
-        set(this: Record<symbol, object | undefined>, value: object) {
-          this[slot] = isEmptyDictionary(value) ? undefined : value;
-        },
-      });
-    }
+async function defineLazyDictionaries(): Promise<void> {
+  const clientModule = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve('aedes')), 'lib', 'client.js'));
+  const { default: AedesClient } = (await import(clientModule.href)) as { default: { prototype: object } };
+  for (const name of ['subscriptions', 'duplicates']) {
+    const slot = Symbol(`lophoc.${name}`);
+    Object.defineProperty(AedesClient.prototype, name, {
+      configurable: true,
+      enumerable: true,
+      get(this: Record<symbol, object | undefined>) {
+        let dictionary = this[slot];
+        if (dictionary === undefined) {
+          dictionary = Object.create(null) as object;
+          this[slot] = dictionary;
+        }
+        return dictionary;
+      },
+      // aedes' constructor assigns a fresh empty dictionary: keep none until one is needed.
+      set(this: Record<symbol, object | undefined>, value: object) {
+        this[slot] = isEmptyDictionary(value) ? undefined : value;
+      },
+    });
   }
-  // The client built before the accessors existed keeps its own (empty) dictionaries as properties: drop them.
-  const own = client as Record<string, unknown>;
-  for (const name of lazyDictionaryNames) if (Object.hasOwn(own, name) && isEmptyDictionary(own[name])) delete own[name];
 }
 
 /**
@@ -157,7 +155,8 @@ function lazyDictionaries(client: object): void {
  *   is one line in mqtt-packet's `_resetState`).
  * - `stream.finished(conn, close)` puts seven closures and listeners on every socket to call `close` when it ends
  *   or fails; aedes already closes on 'end' and on 'error', so one shared 'close' listener does the rest.
- * - the QoS 2 in-flight Set is created when first needed (LazySet), and so are `subscriptions` and `duplicates`.
+ * - the QoS 2 in-flight Set is created when first needed (LazySet); `subscriptions` and `duplicates` are too
+ *   (useLazyClientDictionaries).
  * - the functions aedes binds per client for the socket's 'error' and 'end' and the parser's 'error' are replaced by
  *   shared ones that find the client through `stream.client` / `parser.client`, as aedes' own listeners do.
  * Call right after `aedes.handle(stream)`.
@@ -174,7 +173,6 @@ export function trimClient(client: Client, stream: Duplex): void {
     if (stream.closed) internals.close();
   }
   if (internals._inboundInflight instanceof Set && internals._inboundInflight.size === 0) internals._inboundInflight = new LazySet();
-  lazyDictionaries(client);
   if ((stream as { client?: unknown }).client === client) {
     swapBoundListener(stream, 'error', 'bound emit', streamError);
     swapBoundListener(stream, 'end', 'bound close', closeClient);
