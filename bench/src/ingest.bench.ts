@@ -50,6 +50,17 @@ const RATE = process.env.LOPHOC_INGEST_BENCH_RATE ? Number(process.env.LOPHOC_IN
 if (RATE !== undefined && !(RATE > 0 && LOAD === 'raw'))
   throw new Error('LOPHOC_INGEST_BENCH_RATE must be a positive number of records/s, with raw load');
 /**
+ * `LOPHOC_INGEST_BENCH_KEEP_UP=0.8,0.95,…` (raw load only): the issue's target read directly — does the ingest keep up
+ * with the broker's QoS 1 fan-in rate? Per shape, the lean peer first runs flat out (`ROUNDS` times): the median is
+ * the rate the broker fans in to a subscriber that only counts, in this run. Then each fraction of that rate is
+ * offered, and every consumer's reached rate, lag and largest backlog are measured as with `LOPHOC_INGEST_BENCH_RATE`.
+ */
+const KEEP_UP = process.env.LOPHOC_INGEST_BENCH_KEEP_UP?.split(',').map(Number);
+if (KEEP_UP && !(LOAD === 'raw' && RATE === undefined && KEEP_UP.every((fraction) => fraction > 0 && fraction <= 2)))
+  throw new Error(
+    'LOPHOC_INGEST_BENCH_KEEP_UP must be fractions of the fan-in rate (0 < f ≤ 2), with raw load and no LOPHOC_INGEST_BENCH_RATE',
+  );
+/**
  * Authentication and the DESIGN §3 ACL on, as the pilot's broker always runs (`LOPHOC_INGEST_BENCH_AUTH=0`: an open
  * broker, as before 2026-11-29 08:10): each publisher a provisioned gateway, every consumer the `ops-center` service
  * account.
@@ -126,6 +137,8 @@ interface WorkerJob {
   /** messages per gateway */
   messages: number;
   batch: number;
+  /** records/s offered by all publishers together; flat out without it */
+  rate?: number;
 }
 
 /** One node's load: `messages` QoS 1 publishes with at most 500 in flight. */
@@ -135,9 +148,9 @@ async function publishLoad(job: WorkerJob): Promise<void> {
   process.exit(0);
 }
 
-async function publishRaw({ url, gateways, seqBase, messages, batch }: WorkerJob): Promise<void> {
-  // Paced: each gateway its share of RATE, a write every 10 ms or so rather than one large burst now and then.
-  const perSecond = RATE ? RATE / PUBLISHERS / gateways.length / batch : undefined;
+async function publishRaw({ url, gateways, seqBase, messages, batch, rate }: WorkerJob): Promise<void> {
+  // Paced: each gateway its share of the rate, a write every 10 ms or so rather than one large burst now and then.
+  const perSecond = rate ? rate / PUBLISHERS / gateways.length / batch : undefined;
   const publishers = await Promise.all(
     gateways.map(({ node, account }) =>
       rawPublisher(url, account ?? { username: `bench.${node}`, password: 'bench' }, {
@@ -209,7 +222,7 @@ interface Measured {
   /** share of each CPU busy over the span (every process on the machine) */
   cpuBusy: number[];
   /**
-   * With LOPHOC_INGEST_BENCH_RATE: ms from the last publisher's last write until the consumer had every record, and
+   * At an offered rate: ms from the last publisher's last write until the consumer had every record, and
    * the largest backlog seen while they ran (records published on schedule but not yet counted, in ms of traffic).
    */
   lagMs?: number;
@@ -220,11 +233,18 @@ interface Measured {
 let seqBase = 0;
 
 /** Starts the publishers, releases them together, and measures until `received()` has every record. */
-async function drive(broker: Broker, messages: number, batch: number, received: () => number): Promise<Measured> {
+async function drive(broker: Broker, messages: number, batch: number, received: () => number, rate?: number): Promise<Measured> {
   const perGateway = Math.max(1, Math.floor(messages / GATEWAYS));
   const workers = broker.gateways.map((gateways) =>
     forkSelf({
-      LOPHOC_INGEST_BENCH_WORKER: JSON.stringify({ url: broker.url, gateways, seqBase, messages: perGateway, batch } satisfies WorkerJob),
+      LOPHOC_INGEST_BENCH_WORKER: JSON.stringify({
+        url: broker.url,
+        gateways,
+        seqBase,
+        messages: perGateway,
+        batch,
+        rate,
+      } satisfies WorkerJob),
     }),
   );
   seqBase += perGateway * batch;
@@ -243,10 +263,10 @@ async function drive(broker: Broker, messages: number, batch: number, received: 
   let backlogMs = 0;
   while (received() < total) {
     if (Date.now() > deadline) throw new Error(`only ${received()} of ${total} records arrived within 120 s`);
-    await new Promise((resolve) => setTimeout(resolve, RATE ? 1 : 5));
-    if (RATE) {
-      const due = Math.min(total, ((performance.now() - start) / 1000) * RATE);
-      backlogMs = Math.max(backlogMs, ((due - received()) / RATE) * 1000);
+    await new Promise((resolve) => setTimeout(resolve, rate ? 1 : 5));
+    if (rate) {
+      const due = Math.min(total, ((performance.now() - start) / 1000) * rate);
+      backlogMs = Math.max(backlogMs, ((due - received()) / rate) * 1000);
     }
   }
   const doneAt = performance.timeOrigin + performance.now();
@@ -263,7 +283,7 @@ async function drive(broker: Broker, messages: number, batch: number, received: 
     consumerCpu: (ownCpu.user + ownCpu.system) / total,
     cpuBusy,
   };
-  if (RATE) {
+  if (rate) {
     measured.lagMs = Math.max(0, doneAt - Math.max(...(await Promise.all(lastWrites))));
     measured.backlogMs = backlogMs;
   }
@@ -453,7 +473,7 @@ export default async function runIngestBench(): Promise<void> {
   const busy = (m: Measured | undefined) => (m ? m.cpuBusy.map((share) => Math.round(share * 100)).join('/') : '—').padStart(12);
   let runs = 0;
   /** One consumer's figures; a fresh store and MQTT session each time. */
-  const measure = async (consumer: string, batch: number, messages: number): Promise<Measured> => {
+  const measure = async (consumer: string, batch: number, messages: number, rate = RATE): Promise<Measured> => {
     runs++;
     const peers = {
       'fan-in': bareSubscriber,
@@ -463,7 +483,7 @@ export default async function runIngestBench(): Promise<void> {
     } as const;
     if (consumer in peers) {
       const peer = await peers[consumer as keyof typeof peers](broker.url, batch);
-      const measured = await drive(broker, messages, batch, peer.count);
+      const measured = await drive(broker, messages, batch, peer.count, rate);
       await peer.stop();
       return measured;
     }
@@ -484,11 +504,43 @@ export default async function runIngestBench(): Promise<void> {
       consoleDir: join(dir, 'none'),
     });
     const before = ops.ingest.stats.stored;
-    const measured = await drive(broker, messages, batch, () => ops.ingest.stats.stored - before);
+    const measured = await drive(broker, messages, batch, () => ops.ingest.stats.stored - before, rate);
     measured.perBatch = ops.ingest.stats.received / ops.ingest.stats.batches;
     await ops.stop();
     await dropSession(broker.url, mqttClientId);
     return measured;
+  };
+  const atRate = (name: string, m: Measured) =>
+    `${name.padEnd(52)}${fmt(m.rate)}${`${m.lagMs!.toFixed(0)} ms`.padStart(10)}${`${m.backlogMs!.toFixed(0)} ms`.padStart(10)}${cpu(m)}${busy(m)}`;
+  /** LOPHOC_INGEST_BENCH_KEEP_UP: the lean peer flat out, then each fraction of its median offered to every consumer. */
+  const keepUp = async (batch: number, messages: number, label: string): Promise<string[]> => {
+    const out: string[] = [];
+    const flatOut: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) flatOut.push((await measure('fan-in-lean', batch, messages)).rate);
+    const fanIn = median(flatOut);
+    out.push(
+      `${label}: the broker's QoS 1 fan-in to the lean peer, flat out: ${flatOut.map((rate) => Math.round(rate).toLocaleString('en-US')).join(' · ')} (median ${Math.round(fanIn).toLocaleString('en-US')} records/s)`,
+    );
+    for (const fraction of KEEP_UP!) {
+      const offered = Math.round(fanIn * fraction);
+      const byConsumer = new Map<string, Measured[]>(CONSUMERS.map((consumer) => [consumer, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 ? [...CONSUMERS].reverse() : CONSUMERS;
+        for (const consumer of order) {
+          const m = await measure(consumer, batch, messages, offered);
+          byConsumer.get(consumer)!.push(m);
+          out.push(atRate(`${label}, ${fraction.toFixed(2)} × fan-in, round ${round + 1}, ${consumer}`, m));
+        }
+      }
+      const summary = [...byConsumer]
+        .map(
+          ([consumer, ms]) =>
+            `${consumer} reached ${(median(ms.map((m) => m.rate)) / offered).toFixed(3)} of it, largest backlog ${Math.round(Math.max(...ms.map((m) => m.backlogMs!)))} ms, last lag ${Math.round(Math.max(...ms.map((m) => m.lagMs!)))} ms`,
+        )
+        .join('; ');
+      out.push(`${label}, ${fraction.toFixed(2)} × fan-in = ${offered.toLocaleString('en-US')} records/s offered: ${summary}`);
+    }
+    return out;
   };
   try {
     for (const [batch, messages] of [
@@ -503,6 +555,10 @@ export default async function runIngestBench(): Promise<void> {
       if (CONSUMERS.includes('fan-in-lean')) await measure('fan-in-lean', batch, messages); // and @lophoc/mqtt-client
       // and the ops-center's own code, cold in its first run like the broker's: that run was often a store's slowest.
       if (CONSUMERS.includes('sqlite')) await measure('sqlite', batch, messages);
+      if (KEEP_UP) {
+        lines.push(...(await keepUp(batch, messages, label)));
+        continue;
+      }
       for (let round = 0; round < ROUNDS; round++) {
         // Alternate the order so machine load drifting during a round does not always favour the same consumer.
         const order = round % 2 ? [...CONSUMERS].reverse() : CONSUMERS;
@@ -510,11 +566,7 @@ export default async function runIngestBench(): Promise<void> {
         for (const consumer of order) measured.set(consumer, await measure(consumer, batch, messages));
         for (const [consumer, m] of measured) rates.get(consumer)!.push(m.rate);
         const sqlite = measured.get('sqlite');
-        if (RATE)
-          for (const [consumer, m] of measured)
-            lines.push(
-              `${`${label}, round ${round + 1}, ${consumer}`.padEnd(46)}${fmt(m.rate)}${`${m.lagMs!.toFixed(0)} ms`.padStart(10)}${`${m.backlogMs!.toFixed(0)} ms`.padStart(10)}${cpu(m)}${busy(m)}`,
-            );
+        if (RATE) for (const [consumer, m] of measured) lines.push(atRate(`${label}, round ${round + 1}, ${consumer}`, m));
         for (const [name, what] of [
           ['deferred', 'deferred PUBACKs'],
           ['stall', 'stalled reads'],
@@ -558,6 +610,10 @@ export default async function runIngestBench(): Promise<void> {
   process.stdout.write(
     `${'case'.padEnd(34)}${['SQLite', 'Postgres', 'fan-in', 'lean'].map((h) => h.padStart(10)).join('')}${['÷fan-in', '÷lean'].map((h) => h.padStart(8)).join('')}${['CPU SQLite', 'CPU fan-in', 'CPU lean'].map((h) => h.padStart(11)).join('')}${'msg/txn'.padStart(8)}${['busy SQLite', 'busy lean'].map((h) => h.padStart(12)).join('')}\n`,
   );
+  if (KEEP_UP)
+    process.stdout.write(
+      `Keep-up: fractions of the lean peer's flat-out median offered. Per consumer: records/s reached, lag (last publish → consumer has every record), largest backlog while publishing (ms of traffic), CPU, busy:\n`,
+    );
   if (RATE)
     process.stdout.write(
       `Offered ${RATE.toLocaleString('en-US')} records/s in all. Per consumer: records/s reached, lag (last publish → consumer has every record), largest backlog while publishing (ms of traffic), CPU, busy:\n`,
