@@ -10,6 +10,7 @@ import pino from 'pino';
 import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { launchChromium } from '../../test/support/chromium.js';
+import { median } from './measure.js';
 
 /**
  * Issue #6 target: the operator console interactive in under 1 s with 10,000 registered devices
@@ -26,7 +27,6 @@ const ROOMS_PER_SITE = 25;
 const CITY = 'Thành phố Hồ Chí Minh';
 const ROUNDS = 5;
 const log = pino({ level: 'silent' });
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 function fleetMessages(now: number): Message[] {
   const messages: Message[] = [];

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -59,13 +60,11 @@ function closeClient(this: Duplex & { client?: ClientInternals }): void {
   this.client?.close();
 }
 
-/** One 'error' listener for every connection, in place of aedes' `this.emit.bind(this, 'error')` per client. */
-function streamError(this: Duplex & { client?: ClientInternals }, error: Error): void {
-  this.client?.emit('error', error);
-}
-
-/** One 'error' listener for every parser (mqtt-packet sets `parser.client`), in place of a bound `emit` per client. */
-function parserError(this: { client?: ClientInternals }, error: Error): void {
+/**
+ * One 'error' listener for every socket and every parser, in place of aedes' `this.emit.bind(this, 'error')` per
+ * client: aedes sets `stream.client`, mqtt-packet's parser has `parser.client`.
+ */
+function emitClientError(this: { client?: ClientInternals }, error: Error): void {
   this.client?.emit('error', error);
 }
 
@@ -74,17 +73,11 @@ function parserError(this: { client?: ClientInternals }, error: Error): void {
  * Removing one of two listeners also leaves Node's listener array at its two-element size instead of the capacity it
  * grew to while `stream.finished` had its listeners there.
  */
-function swapBoundListener(emitter: Duplex | EventEmitterLike, event: string, boundName: string, shared: (...args: never[]) => void): void {
+function swapBoundListener(emitter: EventEmitter, event: string, boundName: string, shared: (...args: never[]) => void): void {
   const bound = emitter.listeners(event).find((listener) => listener.name === boundName);
   if (!bound) return;
   emitter.removeListener(event, bound as (...args: unknown[]) => void);
   emitter.on(event, shared as (...args: unknown[]) => void);
-}
-
-interface EventEmitterLike {
-  listeners(event: string): ((...args: unknown[]) => unknown)[];
-  removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
 /**
@@ -174,11 +167,11 @@ export function trimClient(client: Client, stream: Duplex): void {
   }
   if (internals._inboundInflight instanceof Set && internals._inboundInflight.size === 0) internals._inboundInflight = new LazySet();
   if ((stream as { client?: unknown }).client === client) {
-    swapBoundListener(stream, 'error', 'bound emit', streamError);
+    swapBoundListener(stream, 'error', 'bound emit', emitClientError);
     swapBoundListener(stream, 'end', 'bound close', closeClient);
   }
   if (parser && (parser as { client?: unknown }).client === client)
-    swapBoundListener(parser as unknown as EventEmitterLike, 'error', 'bound emit', parserError);
+    swapBoundListener(parser as unknown as EventEmitter, 'error', 'bound emit', emitClientError);
 }
 
 /** What mqtt-packet's parser reads of its settings after CONNECT (`protocolVersion`, `bridgeMode`), shared. */

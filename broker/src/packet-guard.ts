@@ -81,7 +81,7 @@ function meterChunk(this: Metered, chunk: Buffer): void {
  * `read()` returns, before the parser does, without turning the stream into flowing mode. Unlike a wrapping
  * Duplex, this adds no second stream (buffers, state, a copy of every chunk) per connection.
  */
-export function limitPacketSize(stream: Duplex, maxBytes: number, onTooLarge: (stream: Duplex, error: PacketTooLarge) => void): void {
+export function limitPacketSize(stream: Duplex, maxBytes: number, onTooLarge: TooLargeHandler): void {
   (stream as Metered)[meters] = new ConnectionMeter(maxBytes, onTooLarge);
   stream.on('data', meterChunk);
 }
