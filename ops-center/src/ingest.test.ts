@@ -99,6 +99,17 @@ describe('ops-center ingest and HTTP API on a real broker and SQLite', () => {
     expect(await time.json()).toEqual({ error: 'query parameter "from" must be ms since epoch' });
   });
 
+  it('keeps the data of a node it has no birth for, and lists that node without a room', async () => {
+    // No state, no birth: the broker let it publish (its ACL decides that); the ops-center must not drop its data.
+    await node.publishAsync(`${base}/th-1/telemetry`, telemetry(7, 29.5), { qos: 1 });
+    await expect.poll(() => ops.ingest.stats.stored).toBe(1);
+    const series = await ops.store.series({ site: 'ttht-cho-lon', node: 'gw-p101', device: 'th-1', name: 'temperature' });
+    expect(series.map(([, v]) => v)).toEqual([29.5]);
+    const nodes = (await (await fetch(`${ops.url}/api/nodes`)).json()) as Record<string, unknown>[];
+    expect(nodes).toEqual([expect.objectContaining({ site: 'ttht-cho-lon', node: 'gw-p101', lastSeen: expect.any(Number) })]);
+    expect(nodes[0]?.room).toBeUndefined();
+  });
+
   it('keeps node state, birth and device availability for the fleet view', async () => {
     await node.publishAsync(`${base}/state`, JSON.stringify({ v: 1, online: true, ts: Date.now(), version: '0.1.0' }), {
       qos: 1,
